@@ -1,0 +1,1 @@
+"""The network CRM: members, contacts, training, certificates and the Co-Production Star."""

@@ -1,0 +1,69 @@
+"""Per-request GraphQL context: one session, the caller, and per-request DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.fastapi import BaseContext
+
+from graphql import GraphQLError
+from network.auth.principal import Principal
+from network.config import Settings
+
+if TYPE_CHECKING:
+    from network.api.loaders import Loaders
+
+
+class AuthenticationError(GraphQLError):
+    """No valid bearer token came with a request that needs one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+class InvalidArgumentError(GraphQLError):
+    """A query argument (not a mutation input) was not acceptable."""
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__(message, extensions={"code": code, "field": field})
+
+
+@dataclass
+class Context(BaseContext):
+    """What every resolver can reach through `info.context`."""
+
+    session: AsyncSession
+    principal: Principal
+    settings: Settings
+    token_rejected: bool = False
+    request_id: str = ""
+    _loaders: Loaders | None = field(default=None, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    @property
+    def loaders(self) -> Loaders:
+        """DataLoaders made for this request only (they cache what this caller may see)."""
+        if self._loaders is None:
+            from network.api.loaders import Loaders
+
+            self._loaders = Loaders(self.session, self.principal)
+        return self._loaders
+
+    def require_principal(self) -> Principal:
+        """The caller, or an authentication error when no valid token was sent."""
+        if self.token_rejected:
+            raise AuthenticationError("The bearer token is invalid or revoked.")
+        if not self.principal.is_authenticated:
+            raise AuthenticationError(
+                "Authentication required: send Authorization: Bearer <token>."
+            )
+        return self.principal
+
+    def reset_loaders(self) -> None:
+        """Forget cached rows (after a mutation changed them)."""
+        self._loaders = None

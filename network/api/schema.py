@@ -1,0 +1,64 @@
+"""The Strawberry schema: query and mutation roots, security and speed extensions."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+
+from graphql import GraphQLError
+from network.api.mutations import Mutation
+from network.api.queries import Query
+from network.api.types import Cohort, Contact, Member, Partner, StepProgress
+
+logger = logging.getLogger("network.api")
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Errors we raised on purpose are GraphQL errors; anything else is a bug to hide."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class HideUnexpectedErrors(MaskErrors):
+    """Replace unexpected errors with a generic message and the request id (logged in full)."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "")
+        logger.error(
+            "unexpected error in %s (request %s)",
+            error.path,
+            request_id,
+            exc_info=error.original_error,
+        )
+        return GraphQLError(
+            message=f"Unexpected error; it has been logged (request id {request_id}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL", "requestId": request_id},
+        )
+
+
+def build_schema(max_depth: int = 12) -> strawberry.Schema:
+    """The network CRM schema with parse/validation caches, a depth limit and error masking."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Member, Contact, Cohort, Partner, StepProgress],
+        extensions=[
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            HideUnexpectedErrors,
+        ],
+    )
+
+
+schema = build_schema()

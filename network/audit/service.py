@@ -1,0 +1,58 @@
+"""Recording the audit trail; called by every service operation that changes something."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.audit.models import AuditEvent
+from network.auth.principal import Principal
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | date | datetime):
+        return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def record(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit event to the current transaction (written with the change, or not at all)."""
+    session.add(
+        AuditEvent(
+            actor_user_id=principal.user_id,
+            actor_role=principal.kind.value,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            changes={k: _plain(v) for k, v in (changes or {}).items()},
+        )
+    )
+
+
+async def history(
+    session: AsyncSession, entity_type: str, entity_id: uuid.UUID, limit: int = 100
+) -> list[AuditEvent]:
+    """The most recent audit events of one object, newest first."""
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(statement)).all())

@@ -1,0 +1,18 @@
+"""Small policy questions asked by mutations; each raises a DomainError when the answer is no."""
+
+from __future__ import annotations
+
+from network.auth.principal import Principal, PrincipalKind
+from network.kit.errors import PermissionDenied
+
+
+def require_staff(principal: Principal, field: str) -> None:
+    """Is the caller network staff (or the system)?"""
+    if not principal.sees_everything:
+        raise PermissionDenied(field, "Only network staff may do this.")
+
+
+def require_manager(principal: Principal, field: str) -> None:
+    """Is the caller staff or a partner user (the people who manage members and cohorts)?"""
+    if not (principal.sees_everything or principal.kind is PrincipalKind.PARTNER):
+        raise PermissionDenied(field, "Only network staff and partners may do this.")

@@ -1,0 +1,182 @@
+"""The `network` command: migrate, seed, serve, worker, users, tokens, schema, mailbox."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import typer
+
+from network.auth.principal import SYSTEM
+from network.config import get_settings
+from network.kit.enums import Role
+from network.kit.errors import DomainError
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[1]
+
+app = typer.Typer(help="The network CRM.", no_args_is_help=True, add_completion=False)
+users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+reminders_app = typer.Typer(help="Reminders.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(reminders_app, name="reminders")
+
+
+def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
+    """Run `action(session)` in one transaction; a domain error exits 1 with its message."""
+    from network.db import make_engine, make_session_factory, unit_of_work
+
+    async def main() -> T:
+        engine = make_engine(get_settings().database_url, pool_size=2)
+        try:
+            async with unit_of_work(make_session_factory(engine)) as session:
+                return await action(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        for item in error.errors:
+            typer.echo(f"error: {item.field}: {item.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Apply all migrations to DATABASE_URL."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+    typer.echo("database is up to date")
+
+
+@app.command()
+def seed(demo: bool = typer.Option(False, "--demo", help="Load the demo data set.")) -> None:
+    """Load demo data; running it twice changes nothing."""
+    if not demo:
+        typer.echo("nothing to do: pass --demo to load the demo data", err=True)
+        raise typer.Exit(2)
+    from network.demo.seed import load_demo
+
+    summary = _in_transaction(load_demo)
+    typer.echo(summary)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    reload: bool = typer.Option(False, "--reload"),
+) -> None:
+    """Run the API (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run(
+        "network.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        log_level=get_settings().log_level.lower(),
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run an arq worker (jobs and cron)."""
+    from arq.worker import run_worker
+
+    from workers.main import WorkerSettings
+
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+@app.command()
+def mailbox(
+    port: int = typer.Option(8025, "--port"),
+    directory: Path = typer.Option(ROOT / "var" / "mail", "--dir"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+) -> None:
+    """A local SMTP sink saving each message as a .eml file."""
+    from network.mailbox import run_mailbox
+
+    run_mailbox(host, port, directory)
+
+
+@app.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL SDL."""
+    from network.api.schema import schema
+
+    sys.stdout.write(schema.as_str() + "\n")
+
+
+@users_app.command("create")
+def users_create(
+    email: str = typer.Option(..., "--email"),
+    name: str = typer.Option(..., "--name"),
+    role: str = typer.Option(..., "--role", help="staff, partner or member"),
+    partner: str | None = typer.Option(None, "--partner", help="partner slug (partner users)"),
+    contact_email: str | None = typer.Option(
+        None, "--contact-email", help="the member user's contact"
+    ),
+) -> None:
+    """Create a user (a member user is tied to a contact)."""
+    from network.auth.service import create_user
+
+    try:
+        role_value = Role(role.upper())
+    except ValueError:
+        typer.echo("error: --role must be staff, partner or member", err=True)
+        raise typer.Exit(2) from None
+    user = _in_transaction(
+        lambda s: create_user(
+            s,
+            SYSTEM,
+            email=email,
+            name=name,
+            role=role_value,
+            partner_slug=partner,
+            contact_email=contact_email,
+        )
+    )
+    typer.echo(f"created {user.role.value.lower()} user {user.email}")
+
+
+@users_app.command("set-password")
+def users_set_password(email: str = typer.Option(..., "--email")) -> None:
+    """Read the user's new password from standard input."""
+    from network.auth.service import set_password
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    _in_transaction(lambda s: set_password(s, SYSTEM, email, password))
+    typer.echo(f"password set for {email}", err=True)
+
+
+@tokens_app.command("create")
+def tokens_create(email: str = typer.Option(..., "--email")) -> None:
+    """Print a new bearer token for that user, and nothing else, on stdout."""
+    from network.auth.service import create_token
+
+    token = _in_transaction(lambda s: create_token(s, SYSTEM, email))
+    sys.stdout.write(token + "\n")
+
+
+@reminders_app.command("send")
+def reminders_send() -> None:
+    """One pass of due reminders, now."""
+    typer.echo("no reminder kinds are defined yet", err=True)
+
+
+if __name__ == "__main__":
+    app()

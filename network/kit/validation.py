@@ -1,0 +1,75 @@
+"""Small validators shared by the services; each returns a cleaned value or records an error."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+
+from network.kit.countries import COUNTRY_CODES
+from network.kit.errors import Errors
+
+LANGUAGES = ("en", "cy", "fr", "es", "de")
+MAX_NAME = 200
+
+
+def clean_text(
+    errors: Errors,
+    field: str,
+    value: str | None,
+    *,
+    required: bool = True,
+    max_length: int = MAX_NAME,
+) -> str | None:
+    """Strip a text value; an empty required value or an over-long one is an error."""
+    if value is None:
+        if required:
+            errors.add(field, "REQUIRED", "This field is required.")
+        return None
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        if required:
+            errors.add(field, "BLANK", "This field must not be empty.")
+        return None
+    if len(cleaned) > max_length:
+        errors.add(field, "TOO_LONG", f"At most {max_length} characters.")
+        return None
+    return cleaned
+
+
+def clean_email(errors: Errors, field: str, value: str | None) -> str | None:
+    """A syntactically valid email address, lower-cased; no DNS lookup."""
+    if value is None or not value.strip():
+        errors.add(field, "REQUIRED", "An email address is required.")
+        return None
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        errors.add(field, "INVALID_EMAIL", f"Not a valid email address: {exc}")
+        return None
+    return result.normalized.lower()
+
+
+def clean_country(errors: Errors, field: str, value: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code, upper-cased."""
+    if value is None or not value.strip():
+        errors.add(field, "REQUIRED", "A country code is required.")
+        return None
+    code = value.strip().upper()
+    if code not in COUNTRY_CODES:
+        errors.add(
+            field,
+            "UNKNOWN_COUNTRY",
+            f"'{value}' is not an ISO 3166-1 alpha-2 country code (for example GB, FR).",
+        )
+        return None
+    return code
+
+
+def clean_language(errors: Errors, field: str, value: str | None) -> str | None:
+    """One of the languages emails and certificates are written in."""
+    if value is None:
+        return None
+    code = value.strip().lower()
+    if code not in LANGUAGES:
+        errors.add(field, "UNKNOWN_LANGUAGE", f"Language must be one of: {', '.join(LANGUAGES)}.")
+        return None
+    return code

@@ -1,0 +1,219 @@
+"""Operations on member organisations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.audit import service as audit
+from network.auth.policy import require_manager
+from network.auth.principal import Principal, PrincipalKind
+from network.auth.scope import member_condition
+from network.kit.enums import MembershipStatus, Network
+from network.kit.errors import Errors, NotFound, PermissionDenied
+from network.kit.pagination import Page, keyset_page
+from network.kit.validation import clean_country, clean_text
+from network.members.models import Member
+from network.partners.service import find_partner_id
+from network.programme.models import CohortMember
+
+members = Member.__table__.c
+from network.kit.sentinel import UNSET  # noqa: E402
+
+
+@dataclass(slots=True)
+class MemberQuery:
+    """Filters for listing members; None means "any"."""
+
+    network: Network | None = None
+    country: str | None = None
+    membership_status: MembershipStatus | None = None
+    partner_id: uuid.UUID | None = None
+    cohort_id: uuid.UUID | None = None
+    search: str | None = None
+
+
+def readable(principal: Principal) -> Select[Any]:
+    """The members the principal may see, as Core rows (the only way to read members)."""
+    return select(*members).where(member_condition(principal, members.id))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_members(
+    session: AsyncSession,
+    principal: Principal,
+    query: MemberQuery,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """A page of visible members matching the query, ordered by name."""
+    statement = readable(principal)
+    if query.network is not None:
+        statement = statement.where(members.network == query.network)
+    if query.country is not None:
+        statement = statement.where(members.country == query.country.strip().upper())
+    if query.membership_status is not None:
+        statement = statement.where(members.membership_status == query.membership_status)
+    if query.partner_id is not None:
+        statement = statement.where(members.partner_id == query.partner_id)
+    if query.cohort_id is not None:
+        statement = statement.where(
+            members.id.in_(
+                select(CohortMember.member_id).where(CohortMember.cohort_id == query.cohort_id)
+            )
+        )
+    if query.search and query.search.strip():
+        pattern = f"%{_escape_like(query.search.strip())}%"
+        statement = statement.where(members.name.ilike(pattern, escape="\\"))
+    return await keyset_page(
+        session, statement, [members.name, members.id], first=first, after=after
+    )
+
+
+async def get_members(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """Visible members by id (missing or hidden ones are absent)."""
+    rows = (await session.execute(readable(principal).where(members.id.in_(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def load_member(
+    session: AsyncSession,
+    principal: Principal,
+    member_id: uuid.UUID | None,
+    field: str,
+    *,
+    for_update: bool = False,
+) -> Member:
+    """The member as an entity for changing it; hidden and missing look the same."""
+    if member_id is None:
+        raise NotFound(field, "member")
+    statement = select(Member).where(Member.id == member_id, member_condition(principal, Member.id))
+    if for_update:
+        statement = statement.with_for_update()
+    member = (await session.scalars(statement)).one_or_none()
+    if member is None:
+        raise NotFound(field, "member")
+    return member
+
+
+async def _partner_for(
+    session: AsyncSession, principal: Principal, errors: Errors, partner_slug: str | None
+) -> uuid.UUID | None:
+    """Resolve `partnerSlug`: staff may name any partner, a partner user only itself."""
+    if principal.kind is PrincipalKind.PARTNER:
+        if partner_slug is not None:
+            own = await find_partner_id(session, partner_slug.strip().lower())
+            if own != principal.partner_id:
+                errors.add("partnerSlug", "NOT_FOUND", "No partner with this slug.")
+        return principal.partner_id
+    if partner_slug is None or not partner_slug.strip():
+        return None
+    partner_id = await find_partner_id(session, partner_slug.strip().lower())
+    if partner_id is None:
+        errors.add("partnerSlug", "NOT_FOUND", f"No partner with slug '{partner_slug}'.")
+    return partner_id
+
+
+async def create_member(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    name: str | None,
+    network: Network | None,
+    country: str | None,
+    partner_slug: str | None = None,
+    region: str | None = None,
+    membership_status: MembershipStatus | None = None,
+) -> Member:
+    """Create a member organisation (staff; a partner user creates members assigned to it)."""
+    require_manager(principal, "name")
+    errors = Errors()
+    clean_name = clean_text(errors, "name", name)
+    clean_code = clean_country(errors, "country", country)
+    clean_region = clean_text(errors, "region", region, required=False)
+    if network is None:
+        errors.add("network", "REQUIRED", "A network is required.")
+    partner_id = await _partner_for(session, principal, errors, partner_slug)
+    errors.raise_if_any()
+    assert clean_name is not None and clean_code is not None and network is not None
+    member = Member(
+        name=clean_name,
+        network=network,
+        country=clean_code,
+        region=clean_region,
+        membership_status=membership_status or MembershipStatus.PROSPECT,
+        partner_id=partner_id,
+    )
+    session.add(member)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "member.created",
+        "Member",
+        member.id,
+        {
+            "name": clean_name,
+            "network": network,
+            "country": clean_code,
+            "partner_id": partner_id,
+            "membership_status": member.membership_status,
+        },
+    )
+    return member
+
+
+async def update_member(
+    session: AsyncSession,
+    principal: Principal,
+    member_id: uuid.UUID | None,
+    *,
+    name: Any = UNSET,
+    network: Any = UNSET,
+    country: Any = UNSET,
+    partner_slug: Any = UNSET,
+    region: Any = UNSET,
+    membership_status: Any = UNSET,
+) -> Member:
+    """Change some fields of a visible member; fields left UNSET are kept."""
+    require_manager(principal, "id")
+    member = await load_member(session, principal, member_id, "id", for_update=True)
+    errors = Errors()
+    changes: dict[str, Any] = {}
+    if name is not UNSET:
+        changes["name"] = clean_text(errors, "name", name)
+    if country is not UNSET:
+        changes["country"] = clean_country(errors, "country", country)
+    if region is not UNSET:
+        changes["region"] = clean_text(errors, "region", region, required=False)
+    if network is not UNSET:
+        if network is None:
+            errors.add("network", "REQUIRED", "A network is required.")
+        changes["network"] = network
+    if membership_status is not UNSET:
+        if membership_status is None:
+            errors.add("membershipStatus", "REQUIRED", "A membership status is required.")
+        changes["membership_status"] = membership_status
+    if partner_slug is not UNSET:
+        if principal.kind is PrincipalKind.PARTNER and partner_slug is None:
+            raise PermissionDenied("partnerSlug", "A partner cannot release a member.")
+        changes["partner_id"] = await _partner_for(session, principal, errors, partner_slug)
+    errors.raise_if_any()
+    changed = {k: v for k, v in changes.items() if getattr(member, k) != v}
+    for key, value in changed.items():
+        setattr(member, key, value)
+    if changed:
+        await session.flush()
+        audit.record(session, principal, "member.updated", "Member", member.id, changed)
+    return member

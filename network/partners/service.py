@@ -1,0 +1,98 @@
+"""Operations on regional partners."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, Select, false, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.audit import service as audit
+from network.auth.policy import require_staff
+from network.auth.principal import Principal, PrincipalKind
+from network.kit.errors import Errors
+from network.kit.pagination import Page, keyset_page
+from network.kit.validation import clean_country, clean_text
+from network.partners.models import Partner
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+partners = Partner.__table__.c
+
+
+def readable(principal: Principal) -> Select[Any]:
+    """The partners the principal may see: staff all, a partner user its own, others none."""
+    statement = select(*partners)
+    if principal.sees_everything:
+        return statement
+    if principal.kind is PrincipalKind.PARTNER and principal.partner_id is not None:
+        return statement.where(partners.id == principal.partner_id)
+    return statement.where(false())
+
+
+async def list_partners(
+    session: AsyncSession, principal: Principal, *, first: int | None, after: str | None
+) -> Page:
+    """A page of visible partners ordered by slug."""
+    return await keyset_page(
+        session, readable(principal), [partners.slug, partners.id], first=first, after=after
+    )
+
+
+async def get_partners(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """Visible partners by id (missing or hidden ones are absent)."""
+    rows = (await session.execute(readable(principal).where(partners.id.in_(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def find_partner_id(session: AsyncSession, slug: str) -> uuid.UUID | None:
+    """The id of the partner with this slug, whoever asks (for resolving input references)."""
+    return (await session.execute(select(partners.id).where(partners.slug == slug))).scalar()
+
+
+async def create_partner(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    slug: str | None,
+    name: str | None,
+    countries: Sequence[str],
+) -> Partner:
+    """Create a regional partner (staff only)."""
+    require_staff(principal, "slug")
+    errors = Errors()
+    clean_slug = clean_text(errors, "slug", slug, max_length=64)
+    if clean_slug is not None:
+        clean_slug = clean_slug.lower()
+        if not SLUG.match(clean_slug):
+            errors.add(
+                "slug",
+                "INVALID_SLUG",
+                "Use lower-case letters, digits and single hyphens, e.g. 'wales-partner'.",
+            )
+        elif await find_partner_id(session, clean_slug) is not None:
+            errors.add("slug", "DUPLICATE", f"A partner with slug '{clean_slug}' exists already.")
+    clean_name = clean_text(errors, "name", name)
+    codes: list[str] = []
+    for index, code in enumerate(countries):
+        cleaned = clean_country(errors, f"countries[{index}]", code)
+        if cleaned and cleaned not in codes:
+            codes.append(cleaned)
+    errors.raise_if_any()
+    assert clean_slug is not None and clean_name is not None
+    partner = Partner(slug=clean_slug, name=clean_name, countries=codes)
+    session.add(partner)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "partner.created",
+        "Partner",
+        partner.id,
+        {"slug": clean_slug, "name": clean_name, "countries": codes},
+    )
+    return partner

@@ -1,0 +1,362 @@
+"""Cohorts going through the Co-Production Star, and each member's progress per step."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, Select, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.audit import service as audit
+from network.auth.policy import require_manager
+from network.auth.principal import Principal, PrincipalKind
+from network.auth.scope import cohort_condition, member_condition
+from network.db import utcnow
+from network.kit.enums import Network, StarStep, StepStatus
+from network.kit.errors import DomainError, Errors, NotFound
+from network.kit.pagination import Page, keyset_page
+from network.kit.validation import clean_text
+from network.members.models import Member
+from network.members.service import load_member
+from network.partners.service import find_partner_id
+from network.programme.models import Cohort, CohortMember, StepProgress
+
+cohorts = Cohort.__table__.c
+progress = StepProgress.__table__.c
+STEPS = list(StarStep)
+
+
+@dataclass(slots=True)
+class CohortQuery:
+    """Filters for listing cohorts."""
+
+    network: Network | None = None
+    partner_id: uuid.UUID | None = None
+    search: str | None = None
+
+
+def readable(principal: Principal) -> Select[Any]:
+    """The cohorts the principal may see, as Core rows (the only way to read cohorts)."""
+    return select(*cohorts).where(cohort_condition(principal, cohorts.id))
+
+
+async def list_cohorts(
+    session: AsyncSession,
+    principal: Principal,
+    query: CohortQuery,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """A page of visible cohorts ordered by name."""
+    statement = readable(principal)
+    if query.network is not None:
+        statement = statement.where(cohorts.network == query.network)
+    if query.partner_id is not None:
+        statement = statement.where(cohorts.partner_id == query.partner_id)
+    if query.search and query.search.strip():
+        statement = statement.where(cohorts.name.ilike(f"%{query.search.strip()}%"))
+    return await keyset_page(
+        session, statement, [cohorts.name, cohorts.id], first=first, after=after
+    )
+
+
+async def get_cohorts(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """Visible cohorts by id (missing or hidden ones are absent)."""
+    rows = (await session.execute(readable(principal).where(cohorts.id.in_(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def cohorts_of_members(
+    session: AsyncSession, principal: Principal, member_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """The visible cohorts each member belongs to, in one query."""
+    statement = (
+        readable(principal)
+        .add_columns(CohortMember.member_id.label("of_member_id"))
+        .join(CohortMember, CohortMember.cohort_id == cohorts.id)
+        .where(CohortMember.member_id.in_(member_ids))
+        .order_by(cohorts.name, cohorts.id)
+    )
+    result: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await session.execute(statement)).all():
+        result[row.of_member_id].append(row)
+    return result
+
+
+async def member_ids_of_cohorts(
+    session: AsyncSession, principal: Principal, cohort_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The visible member ids of each cohort (cohort ids assumed visible), in one query."""
+    statement = (
+        select(CohortMember.cohort_id, CohortMember.member_id)
+        .join(Member, Member.id == CohortMember.member_id)
+        .where(
+            CohortMember.cohort_id.in_(cohort_ids),
+            member_condition(principal, CohortMember.member_id),
+        )
+        .order_by(Member.name, Member.id)
+    )
+    result: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for cohort_id, member_id in (await session.execute(statement)).all():
+        result[cohort_id].append(member_id)
+    return result
+
+
+async def progress_of_cohorts(
+    session: AsyncSession, principal: Principal, cohort_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Every progress record of the visible cohorts' current members, in one query."""
+    statement = (
+        select(*progress)
+        .join(
+            CohortMember,
+            (CohortMember.cohort_id == progress.cohort_id)
+            & (CohortMember.member_id == progress.member_id),
+        )
+        .where(progress.cohort_id.in_(cohort_ids), cohort_condition(principal, progress.cohort_id))
+    )
+    result: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await session.execute(statement)).all():
+        result[row.cohort_id].append(row)
+    return result
+
+
+def current_step(member_ids: Sequence[uuid.UUID], rows: Sequence[Any]) -> StarStep | None:
+    """The earliest step not completed by every member; None when all five are done."""
+    completed: dict[StarStep, set[uuid.UUID]] = defaultdict(set)
+    for row in rows:
+        if row.status == StepStatus.COMPLETED:
+            completed[StarStep(row.step)].add(row.member_id)
+    wanted = set(member_ids)
+    for step in STEPS:
+        if not wanted or not wanted <= completed[step]:
+            return step
+    return None
+
+
+async def load_cohort(
+    session: AsyncSession, principal: Principal, cohort_id: uuid.UUID | None, field: str
+) -> Cohort:
+    """The cohort as an entity, locked for changing it; hidden and missing look the same."""
+    if cohort_id is None:
+        raise NotFound(field, "cohort")
+    statement = (
+        select(Cohort)
+        .where(Cohort.id == cohort_id, cohort_condition(principal, Cohort.id))
+        .with_for_update()
+    )
+    cohort = (await session.scalars(statement)).one_or_none()
+    if cohort is None:
+        raise NotFound(field, "cohort")
+    return cohort
+
+
+async def create_cohort(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    name: str | None,
+    network: Network | None,
+    partner_slug: str | None = None,
+) -> Cohort:
+    """Create a cohort, run by staff or by a partner (a partner user creates its own)."""
+    require_manager(principal, "name")
+    errors = Errors()
+    clean_name = clean_text(errors, "name", name)
+    if network is None:
+        errors.add("network", "REQUIRED", "A network is required.")
+    partner_id: uuid.UUID | None = None
+    if principal.kind is PrincipalKind.PARTNER:
+        partner_id = principal.partner_id
+        if (
+            partner_slug
+            and await find_partner_id(session, partner_slug.strip().lower()) != partner_id
+        ):
+            errors.add("partnerSlug", "NOT_FOUND", "No partner with this slug.")
+    elif partner_slug and partner_slug.strip():
+        partner_id = await find_partner_id(session, partner_slug.strip().lower())
+        if partner_id is None:
+            errors.add("partnerSlug", "NOT_FOUND", f"No partner with slug '{partner_slug}'.")
+    errors.raise_if_any()
+    assert clean_name is not None and network is not None
+    cohort = Cohort(name=clean_name, network=network, partner_id=partner_id)
+    session.add(cohort)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "cohort.created",
+        "Cohort",
+        cohort.id,
+        {"name": clean_name, "network": network, "partner_id": partner_id},
+    )
+    return cohort
+
+
+async def add_cohort_member(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    cohort_id: uuid.UUID | None,
+    member_id: uuid.UUID | None,
+) -> Cohort:
+    """Put a visible member into a visible cohort of the same network (no-op if already in)."""
+    require_manager(principal, "cohortId")
+    cohort = await load_cohort(session, principal, cohort_id, "cohortId")
+    member = await load_member(session, principal, member_id, "memberId")
+    if member.network != cohort.network:
+        raise DomainError.one(
+            "memberId", "WRONG_NETWORK", "The member belongs to another network than the cohort."
+        )
+    inserted = await session.execute(
+        insert(CohortMember)
+        .values(cohort_id=cohort.id, member_id=member.id)
+        .on_conflict_do_nothing()
+        .returning(CohortMember.member_id)
+    )
+    if inserted.first() is not None:
+        audit.record(
+            session, principal, "cohort.member_added", "Cohort", cohort.id, {"member_id": member.id}
+        )
+    return cohort
+
+
+async def remove_cohort_member(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    cohort_id: uuid.UUID | None,
+    member_id: uuid.UUID | None,
+) -> Cohort:
+    """Take a member out of a cohort; its progress records are kept should it come back."""
+    require_manager(principal, "cohortId")
+    cohort = await load_cohort(session, principal, cohort_id, "cohortId")
+    member = await load_member(session, principal, member_id, "memberId")
+    removed = await session.execute(
+        delete(CohortMember)
+        .where(CohortMember.cohort_id == cohort.id, CohortMember.member_id == member.id)
+        .returning(CohortMember.member_id)
+    )
+    if removed.first() is None:
+        raise DomainError.one("memberId", "NOT_IN_COHORT", "This member is not in the cohort.")
+    audit.record(
+        session, principal, "cohort.member_removed", "Cohort", cohort.id, {"member_id": member.id}
+    )
+    return cohort
+
+
+async def record_step_progress(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    cohort_id: uuid.UUID | None,
+    member_id: uuid.UUID | None,
+    step: StarStep,
+    status: StepStatus,
+    notes: str | None = None,
+    action_plan: str | None = None,
+    completed_on: date | None = None,
+    started_on: date | None = None,
+) -> StepProgress:
+    """Record how far a member of the cohort has got with one star step (upsert)."""
+    require_manager(principal, "cohortId")
+    cohort = await load_cohort(session, principal, cohort_id, "cohortId")
+    member = await load_member(session, principal, member_id, "memberId")
+    in_cohort = await session.execute(
+        select(CohortMember.member_id).where(
+            CohortMember.cohort_id == cohort.id, CohortMember.member_id == member.id
+        )
+    )
+    if in_cohort.first() is None:
+        raise DomainError.one("memberId", "NOT_IN_COHORT", "This member is not in the cohort.")
+    errors = Errors()
+    today = utcnow().date()
+    if completed_on is not None and status is not StepStatus.COMPLETED:
+        errors.add("completedOn", "NOT_COMPLETED", "Only a completed step has a completion date.")
+    if completed_on is not None and completed_on > today:
+        errors.add("completedOn", "IN_FUTURE", "A step cannot be completed in the future.")
+    if notes is not None and len(notes) > 20000:
+        errors.add("notes", "TOO_LONG", "At most 20,000 characters.")
+    if action_plan is not None and len(action_plan) > 20000:
+        errors.add("actionPlan", "TOO_LONG", "At most 20,000 characters.")
+    errors.raise_if_any()
+    record = (
+        await session.scalars(
+            select(StepProgress)
+            .where(
+                StepProgress.cohort_id == cohort.id,
+                StepProgress.member_id == member.id,
+                StepProgress.step == step,
+            )
+            .with_for_update()
+        )
+    ).one_or_none()
+    if record is None:
+        record = StepProgress(
+            cohort_id=cohort.id, member_id=member.id, step=step, status=StepStatus.NOT_STARTED
+        )
+        session.add(record)
+    before = record.status
+    record.status = status
+    if status is StepStatus.NOT_STARTED:
+        record.started_on = None
+        record.completed_on = None
+    else:
+        record.started_on = started_on or record.started_on or today
+        record.completed_on = (
+            (completed_on or record.completed_on or today)
+            if status is StepStatus.COMPLETED
+            else None
+        )
+    if notes is not None:
+        record.notes = notes
+    if action_plan is not None:
+        record.action_plan = action_plan
+    record.updated_by_user_id = principal.user_id
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "progress.recorded",
+        "Cohort",
+        cohort.id,
+        {
+            "member_id": member.id,
+            "step": step,
+            "from": before,
+            "to": status,
+            "completed_on": record.completed_on,
+        },
+    )
+    return record
+
+
+async def count_members(
+    session: AsyncSession, cohort_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many members each cohort has."""
+    statement = (
+        select(CohortMember.cohort_id, func.count())
+        .where(CohortMember.cohort_id.in_(cohort_ids))
+        .group_by(CohortMember.cohort_id)
+    )
+    return dict((await session.execute(statement)).all())
+
+
+async def get_progress(
+    session: AsyncSession, principal: Principal, progress_id: uuid.UUID
+) -> Row[Any] | None:
+    """One progress record of a visible cohort, or None."""
+    statement = select(*progress).where(
+        progress.id == progress_id, cohort_condition(principal, progress.cohort_id)
+    )
+    return (await session.execute(statement)).first()
