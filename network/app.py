@@ -50,7 +50,7 @@ def create_app(
     state: dict[str, Any] = {}
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         engine = None
         if session_factory is None:
             engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -86,7 +86,11 @@ def create_app(
             )
 
     app = FastAPI(title="Network CRM", lifespan=lifespan, default_response_class=JSONResponse)
-    graphql_app = OrjsonGraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql")
+    graphql_app = OrjsonGraphQLRouter(
+        schema,
+        context_getter=get_context,  # type: ignore[arg-type]  # a yield dependency is allowed
+        graphql_ide="graphiql",
+    )
     app.include_router(graphql_app, prefix="/graphql")
 
     @app.get("/healthz")

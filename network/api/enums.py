@@ -1,15 +1,15 @@
-"""The glossary's enumerations as GraphQL enums."""
+"""The glossary's enumerations, registered as GraphQL enums (same classes as the domain's)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from network.kit import enums
+from network.kit.enums import MembershipStatus, Network, Role, StarStep, StepStatus
 
-Network = strawberry.enum(enums.Network, description="The two member networks.")
-MembershipStatus = strawberry.enum(
-    enums.MembershipStatus, description="Where a member stands with its network."
-)
-StarStep = strawberry.enum(enums.StarStep, description="The five steps of the Co-Production Star.")
-StepStatus = strawberry.enum(enums.StepStatus, description="How far a member is with one step.")
-Role = strawberry.enum(enums.Role, description="What kind of user a login belongs to.")
+strawberry.enum(Network, description="The two member networks.")
+strawberry.enum(MembershipStatus, description="Where a member stands with its network.")
+strawberry.enum(StarStep, description="The five steps of the Co-Production Star, in order.")
+strawberry.enum(StepStatus, description="How far a member is with one step.")
+strawberry.enum(Role, description="What kind of user a login belongs to.")
+
+__all__ = ["MembershipStatus", "Network", "Role", "StarStep", "StepStatus"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import strawberry
 
 from network.api.context import InvalidArgumentError
@@ -77,7 +79,7 @@ async def _node(info: AnyInfo, global_id: str) -> Node | None:
     return None
 
 
-async def _partner_id(info: AnyInfo, slug: str | None) -> object:
+async def _partner_id(info: AnyInfo, slug: str | None) -> uuid.UUID | None:
     if slug is None:
         return None
     found = await partners.find_partner_id(info.context.session, slug.strip().lower())
@@ -136,7 +138,7 @@ class Query:
             search=f.search,
             cohort_id=decode_filter_id(f.cohort_id, "Cohort", "filter.cohortId"),
             partner_id=decode_filter_id(f.partner_id, "Partner", "filter.partnerId")
-            or await _partner_id(info, f.partner_slug),  # type: ignore[arg-type]
+            or await _partner_id(info, f.partner_slug),
         )
         try:
             page = await members.list_members(
@@ -197,7 +199,7 @@ class Query:
         f = filter or CohortFilter()
         query = programme.CohortQuery(
             network=f.network, search=f.search, partner_id=await _partner_id(info, f.partner_slug)
-        )  # type: ignore[arg-type]
+        )
         try:
             page = await programme.list_cohorts(
                 info.context.session, principal, query, first=first, after=after

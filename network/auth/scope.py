@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from network.auth.principal import Principal, PrincipalKind
 from network.contacts.models import Contact
 from network.members.models import Member
 from network.programme.models import Cohort, CohortMember
+
+ColumnLike = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 def visible_cohort_ids(principal: Principal) -> Select[Any] | None:
@@ -49,13 +52,13 @@ def visible_member_ids(principal: Principal) -> Select[Any] | None:
     return select(Member.id).where(false())
 
 
-def member_condition(principal: Principal, column: ColumnElement[Any]) -> ColumnElement[bool]:
+def member_condition(principal: Principal, column: ColumnLike) -> ColumnElement[bool]:
     """A WHERE condition limiting `column` (a member id) to the visible members."""
     ids = visible_member_ids(principal)
     return true() if ids is None else column.in_(ids)
 
 
-def cohort_condition(principal: Principal, column: ColumnElement[Any]) -> ColumnElement[bool]:
+def cohort_condition(principal: Principal, column: ColumnLike) -> ColumnElement[bool]:
     """A WHERE condition limiting `column` (a cohort id) to the visible cohorts."""
     ids = visible_cohort_ids(principal)
     return true() if ids is None else column.in_(ids)

@@ -109,7 +109,7 @@ async def contacts_of_members(
         by_member[row.member_id].append(row)
     live = base.subquery()
     counted = select(live.c.member_id, func.count()).group_by(live.c.member_id)
-    counts = dict((await session.execute(counted)).all())
+    counts: dict[uuid.UUID, int] = dict((await session.execute(counted)).all())
     return by_member, counts
 
 

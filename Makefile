@@ -1,0 +1,33 @@
+# The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install services run test schema bench lint
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+services:
+	scripts/ensure-services.sh
+
+run: install services
+	scripts/run.sh
+
+test: install services
+	scripts/test.sh
+
+schema: install
+	$(BIN)/network export-schema > graphql/schema.graphql
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+bench: install services
+	$(BIN)/python -m bench.members_api
