@@ -204,7 +204,7 @@ def _contact_changes(data: CreateContactInput | UpdateContactInput) -> dict[str,
 
 
 @strawberry.type
-class Mutation:
+class CrmMutation:
     @strawberry.mutation(description="Create a regional partner (staff only).")
     async def create_partner(
         self, info: AnyInfo, input: CreatePartnerInput

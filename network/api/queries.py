@@ -89,7 +89,7 @@ async def _partner_id(info: AnyInfo, slug: str | None) -> uuid.UUID | None:
 
 
 @strawberry.type
-class Query:
+class CrmQuery:
     @strawberry.field(description="The signed-in user.")
     async def viewer(self, info: AnyInfo) -> Viewer:
         principal = info.context.require_principal()

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
 
 from graphql import GraphQLError
-from network.api.mutations import Mutation
-from network.api.queries import Query
+from network.api.mutations import CrmMutation
+from network.api.queries import CrmQuery
 from network.api.types import Cohort, Contact, Member, Partner, StepProgress
 
 logger = logging.getLogger("network.api")
@@ -44,6 +44,17 @@ class HideUnexpectedErrors(MaskErrors):
             path=error.path,
             extensions={"code": "INTERNAL", "requestId": request_id},
         )
+
+
+# Each part of the domain contributes a query and a mutation class; the roots inherit them all.
+@strawberry.type
+class Query(CrmQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(CrmMutation):
+    pass
 
 
 def build_schema(max_depth: int = 12) -> strawberry.Schema:
