@@ -6,11 +6,14 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,11 +29,23 @@ from network.db import make_engine, make_session_factory
 logger = logging.getLogger("network.app")
 
 
+STATIC_DIR = Path(__file__).parent / "static"
+
+
 class OrjsonGraphQLRouter(GraphQLRouter[Context, None]):
-    """GraphQL over HTTP with responses encoded by orjson."""
+    """GraphQL over HTTP with responses encoded by orjson, and GraphiQL served offline."""
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return _graphiql_page()
+
+
+@lru_cache(maxsize=1)
+def _graphiql_page() -> str:
+    return (STATIC_DIR / "graphiql" / "index.html").read_text(encoding="utf-8")
 
 
 def _bearer(request: Request) -> str | None:
@@ -92,6 +107,7 @@ def create_app(
         graphql_ide="graphiql",
     )
     app.include_router(graphql_app, prefix="/graphql")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
