@@ -129,3 +129,9 @@ class Factory:
         token = await auth.create_token(self.session, SYSTEM, user.email)
         await self.session.commit()
         return token
+
+    async def token_for(self, user: User) -> str:
+        """A bearer token for an existing user."""
+        token = await auth.create_token(self.session, SYSTEM, user.email)
+        await self.session.commit()
+        return token

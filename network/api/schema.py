@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
 
-from graphql import GraphQLError
+from network.api.audit import AuditQuery
 from network.api.mutations import CrmMutation
 from network.api.queries import CrmQuery
 from network.api.types import Cohort, Contact, Member, Partner, StepProgress
@@ -48,7 +49,7 @@ class HideUnexpectedErrors(MaskErrors):
 
 # Each part of the domain contributes a query and a mutation class; the roots inherit them all.
 @strawberry.type
-class Query(CrmQuery):
+class Query(CrmQuery, AuditQuery):
     pass
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit.models import AuditEvent
+from network.auth.models import User
+from network.auth.policy import require_staff
 from network.auth.principal import Principal
 
 
@@ -46,13 +49,19 @@ def record(
 
 
 async def history(
-    session: AsyncSession, entity_type: str, entity_id: uuid.UUID, limit: int = 100
-) -> list[AuditEvent]:
-    """The most recent audit events of one object, newest first."""
+    session: AsyncSession,
+    principal: Principal,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    limit: int = 100,
+) -> Sequence[Any]:
+    """The most recent audit events of one object, newest first, with the actor's email."""
+    require_staff(principal, "id")
     statement = (
-        select(AuditEvent)
+        select(*AuditEvent.__table__.c, User.email.label("actor_email"))
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
         .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )
-    return list((await session.scalars(statement)).all())
+    return (await session.execute(statement)).all()
