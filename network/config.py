@@ -25,6 +25,22 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_page_size: int = 100
     log_level: str = "INFO"
+    # Outgoing mail (issue 3): the relay, and how the outbox delivers through it.
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_use_tls: bool = False  # TLS from the first byte (port 465)
+    smtp_start_tls: bool = False  # upgrade with STARTTLS (port 587)
+    smtp_timeout_seconds: float = 30.0  # per SMTP command
+    outbox_batch_size: int = 100  # messages per job: one SQL claim, one SMTP connection
+    outbox_max_attempts: int = 10  # temporary failures before a message is FAILED
+    outbox_retry_base_seconds: float = 30.0  # backoff: base * 2 ** (attempts - 1) ...
+    outbox_retry_max_seconds: float = 3600.0  # ... capped here
+    outbox_sweep_seconds: int = 15  # how often a worker looks for messages left behind
+    outbox_sweep_grace_seconds: float = 30.0  # younger messages still have their own job
+    worker_queue_name: str = "arq:queue"
+    worker_max_jobs: int = 8  # concurrent jobs (each delivery job holds two connections)
+    worker_job_timeout_seconds: int = 300
+    meeting_reminder_scan_seconds: int = 2  # how often a worker looks for due meeting reminders
 
 
 @lru_cache(maxsize=1)

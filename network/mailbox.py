@@ -41,9 +41,9 @@ def start_mailbox(host: str, port: int, directory: Path, echo: bool = True) -> C
     return controller
 
 
-def run_mailbox(host: str, port: int, directory: Path) -> None:
+def run_mailbox(host: str, port: int, directory: Path, echo: bool = True) -> None:
     """Run the sink in the foreground until interrupted."""
-    controller = start_mailbox(host, port, directory)
+    controller = start_mailbox(host, port, directory, echo=echo)
     print(f"mailbox: smtp://{host}:{port} saving to {directory}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,15 +1,38 @@
-"""arq worker settings: which jobs run, how many at once, and the cron schedule."""
+"""arq worker settings: which jobs run, how many at once, and the cron schedule.
+
+arq stays behind this module. Each job is a plain async function taking a `Runtime` and ids
+(workers/outbox.py); `job()` adapts it to arq's `(ctx, *args)` convention, so nothing else
+sees ctx. arq delivers at least once, so every job is safe to run twice.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from arq import cron, func
 from arq.connections import RedisSettings
+from arq.typing import WorkerCoroutine
+from arq.worker import run_worker
 
-from network.config import get_settings
+from network.config import Settings, get_settings
+from workers import meetings, outbox, training
+from workers.runtime import Runtime
 
 logger = logging.getLogger("workers")
+
+
+def job(function: Callable[..., Awaitable[Any]]) -> WorkerCoroutine:
+    """arq's view of a plain job function: unpack the Runtime from ctx, pass the rest on."""
+
+    async def run(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
+        return await function(ctx["runtime"], *args, **kwargs)
+
+    run.__name__ = run.__qualname__ = function.__name__
+    run.__doc__ = function.__doc__
+    return run
 
 
 async def ping(ctx: dict[str, Any]) -> str:
@@ -17,12 +40,82 @@ async def ping(ctx: dict[str, Any]) -> str:
     return "pong"
 
 
-class WorkerSettings:
-    """Read by `network worker` (arq.run_worker)."""
+async def startup(ctx: dict[str, Any]) -> None:
+    """Build the Runtime the jobs use."""
+    ctx["runtime"] = Runtime.start(get_settings(), ctx["redis"])
 
-    functions = [ping]
-    redis_settings = RedisSettings.from_dsn(get_settings().redis_url)
-    max_jobs = 50
-    poll_delay = 0.05
-    job_timeout = 60
-    health_check_interval = 30
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    """Close what startup opened."""
+    runtime: Runtime | None = ctx.get("runtime")
+    if runtime is not None:
+        await runtime.stop()
+
+
+def _every(seconds: int) -> set[int]:
+    step = max(1, min(seconds, 60))
+    return set(range(0, 60, step))
+
+
+def settings_for(settings: Settings) -> dict[str, Any]:
+    """The arq Worker's arguments for these settings."""
+    return {
+        "functions": [
+            ping,
+            # No stored result: a finished job's id can be used again at once.
+            func(job(outbox.deliver_outbox), name="deliver_outbox", keep_result=0, max_tries=3),
+        ],
+        "cron_jobs": [
+            cron(
+                job(outbox.sweep_outbox),
+                name="sweep_outbox",
+                second=_every(settings.outbox_sweep_seconds),
+                run_at_startup=True,
+                timeout=60,
+            ),
+            # Every minute: the two-day training reminders that have come due.
+            cron(job(training.send_training_reminders), name="send_training_reminders", timeout=60),
+            # Every few seconds: meeting reminders that have come due (a scan of a partial
+            # index when nothing is due; FOR UPDATE SKIP LOCKED when several workers scan).
+            cron(
+                job(meetings.send_meeting_reminders),
+                name="send_meeting_reminders",
+                second=_every(settings.meeting_reminder_scan_seconds),
+                run_at_startup=True,
+                timeout=300,
+            ),
+        ],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "queue_name": settings.worker_queue_name,
+        # Deliveries are batches of up to outbox_batch_size messages; poll often (arq's
+        # default 0.5 s and 10 jobs cap a backlog near 20 jobs per second).
+        "max_jobs": settings.worker_max_jobs,
+        "poll_delay": 0.05,
+        "job_timeout": settings.worker_job_timeout_seconds,
+        "keep_result": 60,
+        "health_check_interval": 30,
+    }
+
+
+class WorkerSettings:
+    """Read by `arq workers.main.WorkerSettings` (the `network worker` command uses `run`)."""
+
+    locals().update(settings_for(get_settings()))
+
+
+def run() -> None:
+    """Run a worker in the foreground until SIGINT/SIGTERM (`network worker`)."""
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        import uvloop
+    except ImportError:  # uvloop is optional (it comes with uvicorn[standard])
+        pass
+    else:
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    run_worker(settings_for(settings))

@@ -13,6 +13,7 @@ from network.auth.principal import Principal
 from network.config import Settings
 
 if TYPE_CHECKING:
+    from network.api.jobs import JobQueue
     from network.api.loaders import Loaders
 
 
@@ -41,6 +42,7 @@ class Context(BaseContext):
     request_id: str = ""
     _loaders: Loaders | None = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
+    jobs: JobQueue | None = None
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -63,6 +65,11 @@ class Context(BaseContext):
                 "Authentication required: send Authorization: Bearer <token>."
             )
         return self.principal
+
+    async def after_commit(self) -> None:
+        """Enqueue the jobs the committed transaction owes (outbox deliveries)."""
+        if self.jobs is not None:
+            await self.jobs.after_commit(self.session)
 
     def reset_loaders(self) -> None:
         """Forget cached rows (after a mutation changed them)."""

@@ -1,0 +1,112 @@
+"""Enqueueing jobs by name on arq's queue: the faces (API, CLI, workers) come through here.
+
+Nothing here is a guarantee: arq delivers at least once and a job can be lost with Redis.
+Jobs are hints to do work now; correctness lives in PostgreSQL (see network/messaging), and
+the worker's sweep finds whatever a lost job left behind. So enqueueing never fails the
+caller: a Redis error is logged and the sweep catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.config import Settings
+from network.messaging.service import take_queued_ids
+
+logger = logging.getLogger("network.api.jobs")
+
+DELIVER_OUTBOX = "deliver_outbox"
+
+
+def outbox_job_id(first_id: uuid.UUID, attempts: int = 0) -> str:
+    """The job id of a delivery batch: its first message's id and that message's attempt.
+
+    The same batch enqueued twice (an API retry, a sweep) is one job; a later attempt of the
+    same message gets a new id, because arq refuses a job id whose result it still holds.
+    """
+    return f"outbox:{first_id}:{attempts}"
+
+
+class JobQueue:
+    """A thin facade over arq's Redis pool: enqueue by name, never import workers/."""
+
+    def __init__(self, redis: ArqRedis, *, queue_name: str, batch_size: int) -> None:
+        self.redis = redis
+        self.queue_name = queue_name
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> JobQueue:
+        """A queue on REDIS_URL; connects lazily, so a missing Redis does not stop startup."""
+        pool = ConnectionPool.from_url(
+            settings.redis_url,
+            socket_connect_timeout=2,  # a request never waits long for a missing Redis
+            socket_timeout=2,
+        )
+        redis = ArqRedis(pool, default_queue_name=settings.worker_queue_name)
+        return cls(
+            redis, queue_name=settings.worker_queue_name, batch_size=settings.outbox_batch_size
+        )
+
+    async def close(self) -> None:
+        """Close the Redis connections."""
+        await self.redis.aclose(close_connection_pool=True)
+
+    async def enqueue(
+        self,
+        function: str,
+        *args: Any,
+        job_id: str | None = None,
+        defer_until: datetime | None = None,
+    ) -> bool:
+        """Enqueue one job; False when arq already holds a job with this id or Redis failed."""
+        try:
+            job = await self.redis.enqueue_job(
+                function,
+                *args,
+                _job_id=job_id,
+                _queue_name=self.queue_name,
+                _defer_until=defer_until,
+            )
+        except (RedisError, OSError) as exc:
+            logger.warning("could not enqueue %s (%s): %s", function, job_id, exc)
+            return False
+        return job is not None
+
+    async def deliver_outbox(
+        self,
+        ids: Sequence[uuid.UUID],
+        *,
+        attempts: int = 0,
+        defer_until: datetime | None = None,
+    ) -> int:
+        """Enqueue delivery of these messages, one job per batch; returns how many were new."""
+        enqueued = 0
+        for start in range(0, len(ids), self.batch_size):
+            batch = [str(i) for i in ids[start : start + self.batch_size]]
+            job_id = outbox_job_id(uuid.UUID(batch[0]), attempts)
+            enqueued += await self.enqueue(
+                DELIVER_OUTBOX, batch, job_id=job_id, defer_until=defer_until
+            )
+        return enqueued
+
+    async def drain_outbox(self, batches: int, *, tag: str) -> int:
+        """Enqueue `batches` jobs that each deliver any one batch of due messages."""
+        enqueued = 0
+        for n in range(batches):
+            enqueued += await self.enqueue(DELIVER_OUTBOX, None, job_id=f"outbox-drain:{tag}:{n}")
+        return enqueued
+
+    async def after_commit(self, session: AsyncSession) -> int:
+        """Enqueue the deliveries the session's committed transaction owes."""
+        ids = take_queued_ids(session)
+        return await self.deliver_outbox(ids) if ids else 0

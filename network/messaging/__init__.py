@@ -1,0 +1,1 @@
+"""Messaging: the outbox of emails the system owes people, their templates and delivery."""

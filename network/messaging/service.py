@@ -1,0 +1,280 @@
+"""The outbox: owing an email (`queue_email`), reading the outbox, retrying a message.
+
+Other parts of the domain call `queue_email` inside their own transaction. The row commits
+with their change or not at all; after the commit, the face that committed enqueues a
+delivery job for the ids it finds with `take_queued_ids` (see network/api/jobs.py), and a
+worker's sweep delivers anything whose job was lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, cast
+
+import orjson
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Select, Table, bindparam, event, false, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+from network.audit import service as audit
+from network.auth.policy import require_staff
+from network.auth.principal import Principal
+from network.config import get_settings
+from network.contacts.service import EMAIL_KINDS
+from network.db import utcnow
+from network.kit.errors import DomainError, NotFound
+from network.kit.pagination import Page, keyset_page
+from network.kit.validation import LANGUAGES
+from network.messaging.mime import AttachmentLike, is_safe_header_value
+from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
+from network.messaging.rendering import Renderer
+
+outbox = cast(Table, OutboxMessage.__table__)
+messages = outbox.c
+QUEUED_IDS = "network.messaging.queued_ids"  # key in session.info
+MAX_DEDUP_KEY = 300
+MAX_FILE_NAME = 200  # also the longest content type
+
+_NOT_SET = {"last_error", "sent_at"}  # what a new message does not have yet
+# Built once: this runs once per owed email, sometimes hundreds of times in one request.
+_INSERT = (
+    insert(outbox)
+    .values({c.key: bindparam(c.key) for c in outbox.columns if c.key not in _NOT_SET})
+    .on_conflict_do_nothing(index_elements=[outbox.c.dedup_key])
+    .returning(outbox.c.id)
+)
+
+
+@lru_cache(maxsize=1)
+def default_renderer() -> Renderer:
+    """The templates under emails/, loaded once per process."""
+    return Renderer()
+
+
+async def queue_email(
+    session: AsyncSession,
+    *,
+    template: str,
+    to_email: str,
+    language: str | None,
+    context: Mapping[str, Any],
+    dedup_key: str,
+    contact_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    attachments: Sequence[AttachmentLike] = (),
+) -> uuid.UUID | None:
+    """Owe someone an email: add it to the outbox in the caller's transaction.
+
+    - `template`: a name under emails/<language>/ (e.g. "notice"); it must exist in English.
+    - `language`: en, cy, fr, es or de (None means en). A template missing in that language
+      falls back to English; `cy` gives a bilingual email, Welsh first, then English rendered
+      from the same context with `context["en"]` (a dict, if given) laid over it.
+    - `context`: plain JSON data the template is rendered from when the email is delivered
+      (datetime, date and UUID values are stored as ISO strings); never ORM objects.
+    - `dedup_key`: what the email is about, e.g. `meeting-reminder:<meeting>:<contact>:<offset>`.
+      It is unique: if a message with this key exists (in any status), nothing is added.
+    - `contact_id`: the contact it is for; with `kind` (programme, training or newsletter) the
+      contact's opt-outs are checked at delivery time and an opted-out message is SKIPPED.
+    - `attachments`: objects with `filename`, `content_type` and `content` (bytes), such as
+      `network.messaging.mime.Attachment`.
+
+    Returns the new message's id, or None when the dedup key was already taken. Flushes the
+    session first (so rows the message refers to exist); never commits. Raises ValueError for
+    arguments no caller should pass (unknown template, language or kind, bad address).
+    """
+    row = _validated(template, to_email, language, context, dedup_key, kind, attachments)
+    await session.flush()
+    now = utcnow()
+    inserted = await session.execute(
+        _INSERT,
+        {
+            **row,
+            "id": uuid.uuid4(),
+            "contact_id": contact_id,
+            "attachment_count": len(attachments),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "max_attempts": get_settings().outbox_max_attempts,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    message_id: uuid.UUID | None = inserted.scalar_one_or_none()
+    if message_id is None:
+        return None
+    if attachments:
+        await session.execute(
+            insert(OutboxAttachment),
+            [
+                {
+                    "message_id": message_id,
+                    "position": position,
+                    "filename": attachment.filename,
+                    "content_type": attachment.content_type,
+                    "content": attachment.content,
+                }
+                for position, attachment in enumerate(attachments)
+            ],
+        )
+    _remember(session, message_id)
+    return message_id
+
+
+def _validated(
+    template: str,
+    to_email: str,
+    language: str | None,
+    context: Mapping[str, Any],
+    dedup_key: str,
+    kind: str | None,
+    attachments: Sequence[AttachmentLike],
+) -> dict[str, Any]:
+    if not default_renderer().exists(template):
+        raise ValueError(f"no email template {template!r} (emails/en/{template}.txt and .html)")
+    language = language or "en"
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    if kind is not None and kind not in EMAIL_KINDS:
+        raise ValueError(f"kind must be None or one of {', '.join(EMAIL_KINDS)}, not {kind!r}")
+    if not dedup_key or len(dedup_key) > MAX_DEDUP_KEY:
+        raise ValueError(f"dedup_key must have 1 to {MAX_DEDUP_KEY} characters")
+    try:
+        address = validate_email(to_email, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a deliverable email address: {to_email!r} ({exc})") from exc
+    for attachment in attachments:
+        if not 0 < len(attachment.filename) <= MAX_FILE_NAME:
+            raise ValueError(f"an attachment needs a file name of 1 to {MAX_FILE_NAME} characters")
+        if not isinstance(attachment.content, bytes):
+            raise ValueError("an attachment's content must be bytes")
+        content_type = attachment.content_type
+        if not 0 < len(content_type) <= MAX_FILE_NAME or not is_safe_header_value(content_type):
+            raise ValueError(f"bad attachment content type {content_type!r}")
+    plain = orjson.loads(orjson.dumps(dict(context)))
+    return {
+        "template": template,
+        "language": language,
+        "to_email": address.normalized,
+        "kind": kind,
+        "context": plain,
+        "dedup_key": dedup_key,
+    }
+
+
+def _remember(session: AsyncSession, message_id: uuid.UUID) -> None:
+    session.info.setdefault(QUEUED_IDS, []).append(message_id)
+
+
+def take_queued_ids(session: AsyncSession | Session) -> list[uuid.UUID]:
+    """The ids of messages queued (or retried) in the committed transaction, forgotten after.
+
+    The boundary that committed calls this and enqueues their delivery; ids of messages
+    whose transaction rolled back are dropped on rollback, so they are never enqueued.
+    """
+    queued: list[uuid.UUID] = session.info.pop(QUEUED_IDS, [])
+    return queued
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(QUEUED_IDS, None)
+
+
+@dataclass(slots=True)
+class OutboxQuery:
+    """Filters for listing the outbox; None means "any"."""
+
+    status: OutboxStatus | None = None
+    template: str | None = None
+    to_email: str | None = None
+
+
+# The list never reads `context` (it can be large); delivery reads it.
+LISTED = [column for column in OutboxMessage.__table__.columns if column.key != "context"]
+ORDER = (messages.created_at, messages.id)
+
+
+def readable(principal: Principal) -> Select[Any]:
+    """The outbox messages the principal may see: all of them for staff, none for others."""
+    statement = select(*LISTED)
+    return statement if principal.sees_everything else statement.where(false())
+
+
+async def list_outbox_messages(
+    session: AsyncSession,
+    principal: Principal,
+    query: OutboxQuery,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """A page of outbox messages (staff only), oldest first."""
+    require_staff(principal, "outboxMessages")
+    statement = readable(principal)
+    if query.status is not None:
+        statement = statement.where(messages.status == query.status)
+    if query.template:
+        statement = statement.where(messages.template == query.template.strip())
+    if query.to_email:
+        statement = statement.where(messages.to_email == query.to_email.strip().lower())
+    return await keyset_page(session, statement, list(ORDER), first=first, after=after)
+
+
+async def get_outbox_messages(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Any]:
+    """Visible outbox messages by id (missing or hidden ones are absent)."""
+    rows = (await session.execute(readable(principal).where(messages.id.in_(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def retry_outbox_message(
+    session: AsyncSession, principal: Principal, message_id: uuid.UUID | None
+) -> OutboxMessage:
+    """Deliver a message again now: a FAILED or SKIPPED one, or a PENDING one waiting to retry.
+
+    A SENT message cannot be retried (that would be a second email). The retry gets a fresh
+    allowance of attempts; `attempts` keeps counting, and the audit trail records the retry.
+    """
+    require_staff(principal, "id")
+    if message_id is None:
+        raise NotFound("id", "outbox message")
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .with_for_update(skip_locked=True)
+    )
+    message = (await session.scalars(statement)).one_or_none()
+    if message is None:
+        exists = await session.scalar(select(messages.id).where(messages.id == message_id))
+        if exists is None:
+            raise NotFound("id", "outbox message")
+        raise DomainError.one(
+            "id", "BEING_DELIVERED", "This message is being delivered right now; look again soon."
+        )
+    if message.status is OutboxStatus.SENT:
+        raise DomainError.one(
+            "id", "ALREADY_SENT", "This message was sent already; retrying would send it twice."
+        )
+    previous = message.status
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = utcnow()
+    message.max_attempts = message.attempts + get_settings().outbox_max_attempts
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "outbox_message.retried",
+        "OutboxMessage",
+        message.id,
+        {"previous_status": previous, "attempts": message.attempts},
+    )
+    _remember(session, message.id)
+    return message

@@ -1,0 +1,1 @@
+"""Tests of the outbox: templates, MIME, service, GraphQL, delivery and real workers."""

@@ -1,0 +1,22 @@
+"""Training jobs as plain functions: they take a Runtime, never arq's ctx."""
+
+from __future__ import annotations
+
+import logging
+
+from network.db import make_session_factory
+from network.training.reminders import queue_due_reminders
+from workers.runtime import Runtime
+
+logger = logging.getLogger("workers.training")
+
+
+async def send_training_reminders(runtime: Runtime) -> int:
+    """One pass of the two-day training reminders; the outbox delivers the emails it owes."""
+    async with make_session_factory(runtime.engine)() as session:
+        owed = await queue_due_reminders(session)
+        await session.commit()
+        await runtime.jobs.after_commit(session)
+    if owed:
+        logger.info("training reminders: %d owed", owed)
+    return owed
