@@ -1,0 +1,1 @@
+"""Training: the course catalogue, scheduled sessions, bookings and waiting lists."""

@@ -1,0 +1,409 @@
+"""Bookings: putting contacts on sessions, the waiting list, cancelling, recording attendance.
+
+A booking, a cancellation and an attendance record each lock the session row first, then
+count: see network.training.sessions. The waiting list needs no bookkeeping of its own: it
+is the session's WAITLISTED bookings in the order they were made (`queue_number`), and a
+position is computed, so a promotion or a cancellation never leaves a gap.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.audit import service as audit
+from network.auth.policy import require_manager, require_staff
+from network.auth.principal import SYSTEM, Principal
+from network.contacts.models import Contact
+from network.contacts.service import get_contacts
+from network.db import utcnow
+from network.kit.errors import DomainError, Errors, NotFound
+from network.kit.pagination import Page, keyset_page
+from network.kit.validation import clean_text
+from network.programme.models import CohortMember
+from network.training import notices
+from network.training.enums import LIVE, SEAT_HOLDING, BookingStatus, TrainingSessionStatus
+from network.training.models import Booking, TrainingSession
+from network.training.scope import booking_condition
+from network.training.sessions import lock_session, promote_waiting
+
+bookings = Booking.__table__.c
+MAX_ATTENDANCE_BATCH = 500
+
+
+@dataclass(slots=True)
+class BookingQuery:
+    """Filters for listing bookings; None means "any"."""
+
+    session_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    status: BookingStatus | None = None
+
+
+def _waitlist_position() -> Any:
+    ahead = Booking.__table__.alias("ahead")
+    rank = (
+        select(func.count())
+        .where(
+            ahead.c.session_id == bookings.session_id,
+            ahead.c.status == BookingStatus.WAITLISTED,
+            ahead.c.queue_number <= bookings.queue_number,
+        )
+        .scalar_subquery()
+    )
+    return case((bookings.status == BookingStatus.WAITLISTED, rank), else_=None).label(
+        "waitlist_position"
+    )
+
+
+# Built once: a fresh alias per statement would cost its construction and a compile each time.
+WAITLIST_POSITION = _waitlist_position()
+
+
+# Every booking is read with its contact (visible whenever the booking is), as columns named
+# contact__<column>: a list of bookings needs no second query, nor a lookup per row, for who
+# is booked.
+CONTACT_COLUMNS = [column.label(f"contact__{column.key}") for column in Contact.__table__.c]
+WITH_CONTACT = Booking.__table__.join(
+    Contact.__table__, Contact.__table__.c.id == bookings.contact_id
+)
+
+
+def readable(principal: Principal) -> Select[Any]:
+    """The bookings the principal may see, with each one's place on the waiting list."""
+    return (
+        select(*bookings, WAITLIST_POSITION, *CONTACT_COLUMNS)
+        .select_from(WITH_CONTACT)
+        .where(booking_condition(principal))
+    )
+
+
+def _apply(statement: Select[Any], query: BookingQuery) -> Select[Any]:
+    if query.session_id is not None:
+        statement = statement.where(bookings.session_id == query.session_id)
+    if query.contact_id is not None:
+        statement = statement.where(bookings.contact_id == query.contact_id)
+    if query.status is not None:
+        statement = statement.where(bookings.status == query.status)
+    return statement
+
+
+async def list_bookings(
+    session: AsyncSession,
+    principal: Principal,
+    query: BookingQuery,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """A page of visible bookings, in the order they were made."""
+    statement = _apply(readable(principal), query)
+    return await keyset_page(session, statement, [bookings.queue_number], first=first, after=after)
+
+
+async def get_bookings(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """Visible bookings by id (missing or hidden ones are absent)."""
+    rows = (await session.execute(readable(principal).where(bookings.id.in_(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def bookings_of_sessions(
+    session: AsyncSession,
+    principal: Principal,
+    session_ids: Sequence[uuid.UUID],
+    *,
+    first: int,
+    status: BookingStatus | None = None,
+) -> tuple[dict[uuid.UUID, list[Row[Any]]], dict[uuid.UUID, int]]:
+    """The first `first` (+1) visible bookings of each session and each one's count: two queries."""
+    base = _apply(readable(principal), BookingQuery(status=status)).where(
+        bookings.session_id.in_(session_ids)
+    )
+    ranked = base.add_columns(
+        func.row_number()
+        .over(partition_by=bookings.session_id, order_by=bookings.queue_number)
+        .label("rank")
+    ).subquery()
+    statement = (
+        select(ranked)
+        .where(ranked.c.rank <= first + 1)
+        .order_by(ranked.c.session_id, ranked.c.rank)
+    )
+    by_session: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await session.execute(statement)).all():
+        by_session[row.session_id].append(row)
+    counted_base = _apply(
+        select(bookings.session_id).where(booking_condition(principal)),
+        BookingQuery(status=status),
+    ).where(bookings.session_id.in_(session_ids))
+    counted = counted_base.subquery()
+    totals = select(counted.c.session_id, func.count()).group_by(counted.c.session_id)
+    counts: dict[uuid.UUID, int] = dict((await session.execute(totals)).all())
+    return by_session, counts
+
+
+async def _eligible(session: AsyncSession, training: TrainingSession, contact: Any) -> bool:
+    """Whether the contact may sit a session reserved for one member or one cohort."""
+    if training.reserved_member_id is not None:
+        return bool(contact.member_id == training.reserved_member_id)
+    if training.reserved_cohort_id is not None:
+        found = await session.execute(
+            select(CohortMember.member_id).where(
+                CohortMember.cohort_id == training.reserved_cohort_id,
+                CohortMember.member_id == contact.member_id,
+            )
+        )
+        return found.first() is not None
+    return True
+
+
+async def book_training(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    session_id: uuid.UUID | None,
+    contact_id: uuid.UUID | None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a contact onto a session: CONFIRMED while seats are left, else WAITLISTED.
+
+    Staff book any contact; a partner only the contacts of its own members. A contact holds
+    at most one live booking per session. The confirmation (with the calendar invite) or the
+    waiting-list email is owed in the same transaction.
+    """
+    require_manager(principal, "contactId")
+    now = now or utcnow()
+    # Who the contact is does not depend on the session: read it before taking the lock, so
+    # the lock is held for as few statements as possible.
+    contact = (
+        (await get_contacts(session, principal, [contact_id])).get(contact_id)
+        if contact_id
+        else None
+    )
+    # The lock comes before every count: each count then sees all bookings committed before.
+    training = await lock_session(session, principal, session_id, "sessionId")
+    if contact is None:
+        raise NotFound("contactId", "contact")
+    taken, waiting, already = (
+        await session.execute(
+            select(
+                func.count().filter(Booking.status.in_(SEAT_HOLDING)),
+                func.count().filter(Booking.status == BookingStatus.WAITLISTED),
+                func.count().filter(Booking.contact_id == contact.id, Booking.status.in_(LIVE)),
+            ).where(Booking.session_id == training.id)
+        )
+    ).one()
+    errors = Errors()
+    if training.status is TrainingSessionStatus.CANCELLED:
+        errors.add("sessionId", "SESSION_CANCELLED", "This session was cancelled.")
+    elif now >= (training.booking_deadline or training.starts_at):
+        closed = training.booking_deadline or training.starts_at
+        errors.add(
+            "sessionId",
+            "BOOKING_CLOSED",
+            f"Bookings for this session closed at {closed.isoformat()}.",
+        )
+    if contact.archived_at is not None:
+        errors.add("contactId", "ARCHIVED", "This contact is archived.")
+    elif already:
+        errors.add(
+            "contactId", "ALREADY_BOOKED", "This contact already has a booking on this session."
+        )
+    elif not await _eligible(session, training, contact):
+        errors.add(
+            "contactId",
+            "NOT_ELIGIBLE",
+            "This session is reserved for another organisation or cohort.",
+        )
+    errors.raise_if_any()
+    status = BookingStatus.CONFIRMED if taken < training.capacity else BookingStatus.WAITLISTED
+    booking = Booking(
+        session_id=training.id,
+        contact_id=contact.id,
+        status=status,
+        booked_by_user_id=principal.user_id,
+        booked_at=now,
+    )
+    session.add(booking)
+    await session.flush()
+    position = waiting + 1 if status is BookingStatus.WAITLISTED else None
+    audit.record(
+        session,
+        principal,
+        "booking.created",
+        "Booking",
+        booking.id,
+        {
+            "session_id": training.id,
+            "contact_id": contact.id,
+            "status": status,
+            "waitlist_position": position,
+        },
+    )
+    known = {contact.id: contact}
+    if position is None:
+        await notices.booking_confirmed(session, training, [booking], contacts=known)
+    else:
+        await notices.booking_waitlisted(session, training, booking, position, contacts=known)
+    return booking
+
+
+async def _visible_booking(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID | None, field: str
+) -> Row[Any]:
+    if booking_id is None:
+        raise NotFound(field, "booking")
+    row = (await get_bookings(session, principal, [booking_id])).get(booking_id)
+    if row is None:
+        raise NotFound(field, "booking")
+    return row
+
+
+async def _lock_bookings(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Booking]:
+    statement = (
+        select(Booking)
+        .where(Booking.id.in_(ids))
+        .order_by(Booking.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {b.id: b for b in (await session.scalars(statement)).all()}
+
+
+async def cancel_booking(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    booking_id: uuid.UUID | None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Cancel a booking before the session starts; a freed seat goes to the first on the list.
+
+    The promotion happens in the same transaction, with the session locked, and the promoted
+    contact is owed an email with the calendar invite.
+    """
+    require_manager(principal, "bookingId")
+    now = now or utcnow()
+    visible = await _visible_booking(session, principal, booking_id, "bookingId")
+    # The booking is visible, so its session may be locked whoever asks.
+    training = await lock_session(session, SYSTEM, visible.session_id, "bookingId")
+    booking = (await _lock_bookings(session, [visible.id]))[visible.id]
+    errors = Errors()
+    clean_reason = clean_text(errors, "reason", reason, required=False, max_length=1000)
+    if booking.status is BookingStatus.CANCELLED:
+        errors.add("bookingId", "ALREADY_CANCELLED", "This booking is already cancelled.")
+    elif booking.status in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
+        errors.add(
+            "bookingId", "ATTENDANCE_RECORDED", "Attendance was recorded; it cannot be cancelled."
+        )
+    elif now >= training.starts_at:
+        errors.add(
+            "bookingId",
+            "SESSION_STARTED",
+            "The session has started: record attendance instead of cancelling.",
+        )
+    errors.raise_if_any()
+    had_seat = booking.status is BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancellation_reason = clean_reason
+    booking.cancelled_by_user_id = principal.user_id
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "booking.cancelled",
+        "Booking",
+        booking.id,
+        {"session_id": training.id, "reason": clean_reason, "had_seat": had_seat},
+    )
+    await notices.booking_cancelled(session, training, booking, had_seat=had_seat)
+    promoted = await promote_waiting(session, training, now) if had_seat else []
+    for moved in promoted:
+        audit.record(
+            session,
+            principal,
+            "booking.promoted",
+            "Booking",
+            moved.id,
+            {"session_id": training.id, "freed_by": booking.id},
+        )
+    await notices.booking_promoted(session, training, promoted)
+    return booking
+
+
+async def mark_attendance(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    booking_ids: Sequence[uuid.UUID | None],
+    attended: bool,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Record ATTENDED or NO_SHOW on confirmed bookings of sessions that have started (staff)."""
+    require_staff(principal, "bookingIds")
+    now = now or utcnow()
+    if not booking_ids:
+        raise DomainError.one("bookingIds", "REQUIRED", "Give at least one booking.")
+    if len(booking_ids) > MAX_ATTENDANCE_BATCH:
+        raise DomainError.one(
+            "bookingIds", "TOO_MANY", f"At most {MAX_ATTENDANCE_BATCH} bookings at once."
+        )
+    if any(i is None for i in booking_ids):
+        raise NotFound("bookingIds", "booking")
+    wanted = list(dict.fromkeys(i for i in booking_ids if i is not None))
+    visible = await get_bookings(session, principal, wanted)
+    if len(visible) != len(wanted):
+        raise NotFound("bookingIds", "booking")
+    session_ids = sorted({row.session_id for row in visible.values()})
+    trainings = {}
+    for session_id in session_ids:  # in id order, so two batches never wait on each other
+        trainings[session_id] = await lock_session(session, SYSTEM, session_id, "bookingIds")
+    locked = await _lock_bookings(session, wanted)
+    errors = Errors()
+    for training in trainings.values():
+        if training.status is TrainingSessionStatus.CANCELLED:
+            errors.add("bookingIds", "SESSION_CANCELLED", "A session of these was cancelled.")
+        elif now < training.starts_at:
+            errors.add(
+                "bookingIds",
+                "SESSION_NOT_STARTED",
+                "Attendance can be recorded once the session has started.",
+            )
+    not_seated = [b for b in locked.values() if b.status not in SEAT_HOLDING]
+    if not_seated:
+        errors.add(
+            "bookingIds",
+            "NOT_CONFIRMED",
+            "Only confirmed bookings have attendance; "
+            f"{len(not_seated)} of these are waitlisted or cancelled.",
+        )
+    errors.raise_if_any()
+    status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
+    for booking in locked.values():
+        if booking.status is not status:
+            before = booking.status
+            booking.status = status
+            booking.attendance_marked_at = now
+            audit.record(
+                session,
+                principal,
+                "booking.attendance_recorded",
+                "Booking",
+                booking.id,
+                {"from": before, "to": status},
+            )
+    await session.flush()
+    return [locked[i] for i in wanted]

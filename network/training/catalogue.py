@@ -1,0 +1,226 @@
+"""The course catalogue: what training the networks offer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Row, Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.audit import service as audit
+from network.auth.policy import require_staff
+from network.auth.principal import Principal
+from network.kit.errors import Errors, NotFound
+from network.kit.pagination import Page, keyset_page
+from network.kit.sentinel import UNSET
+from network.kit.validation import clean_text
+from network.training.enums import CourseFormat
+from network.training.models import Course
+from network.training.scope import course_condition
+
+courses = Course.__table__.c
+MAX_DESCRIPTION = 5000
+MAX_CPD_HOURS = Decimal("99.9")
+
+
+@dataclass(slots=True)
+class CourseQuery:
+    """Filters for listing courses; None means "any"."""
+
+    format: CourseFormat | None = None
+    cpd_certified: bool | None = None
+    search: str | None = None
+
+
+def readable(principal: Principal) -> Select[Any]:
+    """The courses the principal may see, as Core rows (the only way to read courses)."""
+    return select(*courses).where(course_condition(principal))
+
+
+async def list_courses(
+    session: AsyncSession,
+    principal: Principal,
+    query: CourseQuery,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """A page of courses matching the query, by title."""
+    statement = readable(principal)
+    if query.format is not None:
+        statement = statement.where(courses.format == query.format)
+    if query.cpd_certified is not None:
+        statement = statement.where(courses.cpd_certified == query.cpd_certified)
+    if query.search and query.search.strip():
+        escaped = query.search.strip().replace("\\", "\\\\").replace("%", "\\%")
+        escaped = escaped.replace("_", "\\_")
+        statement = statement.where(courses.title.ilike(f"%{escaped}%", escape="\\"))
+    return await keyset_page(
+        session, statement, [courses.title, courses.id], first=first, after=after
+    )
+
+
+async def get_courses(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """Visible courses by id (missing ones are absent)."""
+    rows = (await session.execute(readable(principal).where(courses.id.in_(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def load_course(
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID | None,
+    field: str,
+    *,
+    for_update: bool = False,
+) -> Course:
+    """The course as an entity; a missing one is NOT_FOUND on `field`."""
+    if course_id is None:
+        raise NotFound(field, "course")
+    statement = select(Course).where(Course.id == course_id, course_condition(principal))
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    course = (await session.scalars(statement)).one_or_none()
+    if course is None:
+        raise NotFound(field, "course")
+    return course
+
+
+def _clean_cpd_hours(errors: Errors, value: Any) -> Decimal | None:
+    if value is None:
+        errors.add("cpdHours", "REQUIRED", "CPD hours are required (0 when none).")
+        return None
+    try:
+        hours = Decimal(str(value))
+    except InvalidOperation:
+        errors.add("cpdHours", "INVALID", "CPD hours must be a number.")
+        return None
+    if not hours.is_finite() or hours < 0 or hours > MAX_CPD_HOURS:
+        errors.add("cpdHours", "OUT_OF_RANGE", f"CPD hours must be between 0 and {MAX_CPD_HOURS}.")
+        return None
+    if hours != hours.quantize(Decimal("0.1")):
+        errors.add("cpdHours", "TOO_PRECISE", "CPD hours have at most one decimal (e.g. 3.5).")
+        return None
+    return hours.quantize(Decimal("0.1"))
+
+
+def _check_certified(errors: Errors, certified: bool | None, hours: Decimal | None) -> None:
+    if certified and hours is not None and hours == 0:
+        errors.add("cpdHours", "CPD_HOURS_REQUIRED", "A CPD-certified course gives CPD hours.")
+
+
+async def create_course(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    title: str | None,
+    format: CourseFormat | None,
+    cpd_hours: Any,
+    cpd_certified: bool | None,
+    description: str | None = None,
+) -> Course:
+    """Add a course to the catalogue (staff)."""
+    require_staff(principal, "title")
+    errors = Errors()
+    clean_title = clean_text(errors, "title", title)
+    clean_description = _clean_description(errors, description)
+    if format is None:
+        errors.add("format", "REQUIRED", "A format is required: HALF_DAY, ONE_DAY or TWO_DAY.")
+    hours = _clean_cpd_hours(errors, cpd_hours)
+    if cpd_certified is None:
+        errors.add("cpdCertified", "REQUIRED", "Say whether the course is CPD certified.")
+    _check_certified(errors, cpd_certified, hours)
+    errors.raise_if_any()
+    assert clean_title is not None and format is not None and hours is not None
+    assert cpd_certified is not None
+    course = Course(
+        title=clean_title,
+        description=clean_description,
+        format=format,
+        cpd_hours=hours,
+        cpd_certified=cpd_certified,
+    )
+    session.add(course)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "course.created",
+        "Course",
+        course.id,
+        {
+            "title": clean_title,
+            "format": format,
+            "cpd_hours": str(hours),
+            "cpd_certified": cpd_certified,
+        },
+    )
+    return course
+
+
+def _clean_description(errors: Errors, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if len(value) > MAX_DESCRIPTION:
+        errors.add("description", "TOO_LONG", f"At most {MAX_DESCRIPTION} characters.")
+        return None
+    return value.strip()
+
+
+async def update_course(
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID | None,
+    *,
+    title: Any = UNSET,
+    description: Any = UNSET,
+    format: Any = UNSET,
+    cpd_hours: Any = UNSET,
+    cpd_certified: Any = UNSET,
+) -> Course:
+    """Change some fields of a course (staff); fields left UNSET are kept."""
+    require_staff(principal, "id")
+    course = await load_course(session, principal, course_id, "id", for_update=True)
+    errors = Errors()
+    changes: dict[str, Any] = {}
+    if title is not UNSET:
+        changes["title"] = clean_text(errors, "title", title)
+    if description is not UNSET:
+        changes["description"] = _clean_description(errors, description)
+    if format is not UNSET:
+        if format is None:
+            errors.add("format", "REQUIRED", "A format is required.")
+        changes["format"] = format
+    if cpd_hours is not UNSET:
+        changes["cpd_hours"] = _clean_cpd_hours(errors, cpd_hours)
+    if cpd_certified is not UNSET:
+        if cpd_certified is None:
+            errors.add("cpdCertified", "REQUIRED", "Say whether the course is CPD certified.")
+        changes["cpd_certified"] = cpd_certified
+    if not errors.has("cpdHours"):
+        _check_certified(
+            errors,
+            changes.get("cpd_certified", course.cpd_certified),
+            changes.get("cpd_hours", course.cpd_hours),
+        )
+    errors.raise_if_any()
+    changed = {k: v for k, v in changes.items() if getattr(course, k) != v}
+    for key, value in changed.items():
+        setattr(course, key, value)
+    if changed:
+        await session.flush()
+        audit.record(
+            session,
+            principal,
+            "course.updated",
+            "Course",
+            course.id,
+            {k: (str(v) if isinstance(v, Decimal) else v) for k, v in changed.items()},
+        )
+    return course

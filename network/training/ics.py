@@ -1,0 +1,76 @@
+"""A training session's calendar file, built with network.kit.calendar from plain data.
+
+One session is one calendar event whose UID never changes. Its SEQUENCE is the session's
+`ics_sequence`, which goes up whenever staff change what the invite shows or cancel the
+session, so a calendar that holds the event replaces it instead of adding a second one.
+METHOD is REQUEST for an invitation or an update, CANCEL for a cancelled session (and for the
+copy of someone whose own booking was cancelled).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from network.kit.calendar import Attendee, CalendarEvent, CalendarMethod, build_calendar
+
+PRODUCT_ID = "-//CitizenPowered networks//Network CRM training//EN"
+UID_DOMAIN = "training.network-crm"
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A name and an email address (the organizer, or one attendee)."""
+
+    name: str
+    email: str
+
+
+def session_uid(session_id: uuid.UUID) -> str:
+    """The UID of a session's calendar event: the same in every file, forever."""
+    return f"training-session-{session_id}@{UID_DOMAIN}"
+
+
+def file_name(session_id: uuid.UUID) -> str:
+    """The name a session's calendar file is offered under."""
+    return f"training-{session_id}.ics"
+
+
+def method_for(training: Any) -> CalendarMethod:
+    """REQUEST while the session is on, CANCEL once it is cancelled."""
+    return CalendarMethod.CANCEL if training.status == "CANCELLED" else CalendarMethod.REQUEST
+
+
+def render_ics(
+    training: Any,
+    course: Any,
+    *,
+    organizer: Person,
+    method: CalendarMethod | None = None,
+    attendee: Person | None = None,
+) -> bytes:
+    """The .ics file of a session (a row or entity) and its course.
+
+    DTSTAMP is the session's last change rather than "now", so the same session state gives
+    the same bytes (downloads can be compared and cached).
+    """
+    method = method or method_for(training)
+    parts = [course.description, training.online_url]
+    event = CalendarEvent(
+        uid=session_uid(training.id),
+        sequence=training.ics_sequence,
+        summary=course.title,
+        starts_at=training.starts_at,
+        ends_at=training.ends_at,
+        time_zone=training.time_zone,
+        description="\n\n".join(p for p in parts if p) or None,
+        location=training.venue or training.online_url,
+        url=training.online_url,
+        organizer_email=organizer.email,
+        organizer_name=organizer.name,
+        attendees=(Attendee(attendee.email, attendee.name),) if attendee else (),
+        cancelled=training.status == "CANCELLED",
+    )
+    return build_calendar(event, method, product_id=PRODUCT_ID, stamp=training.updated_at)

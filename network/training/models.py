@@ -1,0 +1,140 @@
+"""Courses, scheduled training sessions and the bookings (and waiting lists) on them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from network.db import Base, created_at_column, updated_at_column, uuid_pk
+from network.kit.columns import enum_column_type
+from network.training.enums import BookingStatus, CourseFormat, TrainingSessionStatus
+
+
+class Course(Base):
+    """A training product of the catalogue, e.g. Co-Production Star training."""
+
+    __tablename__ = "courses"
+    __table_args__ = (
+        Index("ix_courses_sort", "title", "id"),
+        CheckConstraint("cpd_hours >= 0", name="cpd_hours_not_negative"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[CourseFormat] = mapped_column(enum_column_type(CourseFormat))
+    cpd_hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
+    cpd_certified: Mapped[bool]
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+
+class TrainingSession(Base):
+    """One delivery of a course: when (UTC plus the IANA zone it is held in), where, how many.
+
+    `ics_sequence` is the SEQUENCE of the session's calendar invite: it goes up whenever staff
+    change what the invite shows or cancel the session, so calendars replace the old entry.
+    """
+
+    __tablename__ = "training_sessions"
+    __table_args__ = (
+        Index("ix_training_sessions_sort", "starts_at", "id"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "reserved_cohort_id IS NULL OR reserved_member_id IS NULL", name="one_reservation"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    course_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("courses.id", ondelete="RESTRICT"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    time_zone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    venue: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int] = mapped_column(Integer)
+    booking_deadline: Mapped[datetime | None]
+    trainer: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[TrainingSessionStatus] = mapped_column(
+        enum_column_type(TrainingSessionStatus), default=TrainingSessionStatus.SCHEDULED
+    )
+    cancelled_at: Mapped[datetime | None]
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    reserved_cohort_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="RESTRICT"), index=True
+    )
+    reserved_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("members.id", ondelete="RESTRICT"), index=True
+    )
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+
+class Booking(Base):
+    """A contact on a training session: confirmed, waiting, cancelled, attended or no-show.
+
+    `queue_number` comes from one sequence and is taken while the session row is locked, so
+    it orders the bookings of a session exactly as they were made: the waiting list is the
+    session's WAITLISTED bookings in that order, and a position is a rank, never stored, so
+    it has no gaps. A contact holds at most one live (not cancelled) booking per session.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index(
+            "uq_bookings_session_contact_live",
+            "session_id",
+            "contact_id",
+            unique=True,
+            postgresql_where=text("status <> 'CANCELLED'"),
+        ),
+        Index("ix_bookings_session_queue", "session_id", "status", "queue_number"),
+        Index(
+            "ix_bookings_reminder_due",
+            "session_id",
+            postgresql_where=text("status = 'CONFIRMED' AND reminder_queued_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="RESTRICT")
+    )
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contacts.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[BookingStatus] = mapped_column(enum_column_type(BookingStatus))
+    queue_number: Mapped[int] = mapped_column(BigInteger, Identity())
+    booked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    booked_at: Mapped[datetime] = created_at_column()
+    promoted_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    attendance_marked_at: Mapped[datetime | None]
+    reminder_queued_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = updated_at_column()

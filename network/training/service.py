@@ -1,0 +1,77 @@
+"""Training operations, in one place for the faces: `from network.training import service`.
+
+The operations live in small modules by use case: catalogue (courses), sessions (scheduling,
+changes, cancellation, the calendar file), bookings (booking, waiting list, cancelling,
+attendance) and reminders (the two-day due-scan).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.training.bookings import (
+    BookingQuery,
+    book_training,
+    bookings_of_sessions,
+    cancel_booking,
+    get_bookings,
+    list_bookings,
+    mark_attendance,
+)
+from network.training.catalogue import (
+    CourseQuery,
+    create_course,
+    get_courses,
+    list_courses,
+    update_course,
+)
+from network.training.ics import CONTENT_TYPE as ICS_CONTENT_TYPE
+from network.training.ics import file_name as ics_file_name
+from network.training.notices import ics_url, organizer
+from network.training.reminders import queue_due_reminders
+from network.training.sessions import (
+    SeatCounts,
+    SessionQuery,
+    booking_open,
+    create_training_session,
+    get_sessions,
+    list_sessions,
+    seat_counts,
+    update_training_session,
+)
+from network.training.sessions import calendar_file as _calendar_file
+
+__all__ = [
+    "ICS_CONTENT_TYPE",
+    "BookingQuery",
+    "CourseQuery",
+    "SeatCounts",
+    "SessionQuery",
+    "book_training",
+    "booking_open",
+    "bookings_of_sessions",
+    "calendar_file",
+    "cancel_booking",
+    "create_course",
+    "create_training_session",
+    "get_bookings",
+    "get_courses",
+    "get_sessions",
+    "ics_file_name",
+    "ics_url",
+    "list_bookings",
+    "list_courses",
+    "list_sessions",
+    "mark_attendance",
+    "queue_due_reminders",
+    "seat_counts",
+    "update_course",
+    "update_training_session",
+]
+
+
+async def calendar_file(session: AsyncSession, session_id: uuid.UUID) -> bytes | None:
+    """A session's .ics file, for whoever holds its unguessable id; None for an unknown id."""
+    return await _calendar_file(session, session_id, organizer())
