@@ -44,3 +44,27 @@ class Role(enum.StrEnum):
     STAFF = "STAFF"
     PARTNER = "PARTNER"
     MEMBER = "MEMBER"
+
+
+class FourCo(enum.StrEnum):
+    """The Four Co's: the ways a member practises co-production."""
+
+    CO_COMMISSIONING = "CO_COMMISSIONING"
+    CO_DESIGN = "CO_DESIGN"
+    CO_DELIVERY = "CO_DELIVERY"
+    CO_ASSESSMENT = "CO_ASSESSMENT"
+
+
+class MeetingStatus(enum.StrEnum):
+    """Whether a network meeting is still going ahead."""
+
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
+
+
+class RsvpResponse(enum.StrEnum):
+    """An invitee's answer to a network meeting invitation."""
+
+    YES = "YES"
+    NO = "NO"
+    MAYBE = "MAYBE"

@@ -1,0 +1,1 @@
+"""Members' co-production initiatives, tagged with the Four Co's."""

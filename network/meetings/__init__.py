@@ -1,0 +1,1 @@
+"""Network meetings after each star step: invitations, RSVPs and reminders."""

@@ -1,0 +1,1 @@
+"""Network meetings: scheduling, invitations, RSVPs, reminders that go out exactly once."""
