@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install services run test schema bench lint
+.PHONY: install services run test schema bench bench-outbox lint
 
 install: $(VENV)/.installed
 
@@ -30,4 +30,8 @@ lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 bench: install services
+	$(BIN)/python -m bench.generate --if-missing
 	$(BIN)/python -m bench.members_api
+
+bench-outbox: install services
+	$(BIN)/python -m bench.outbox_delivery

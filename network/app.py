@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import GraphQLRouter
 
 from network.api.context import Context
+from network.api.downloads import downloads_router
+from network.api.jobs import JobQueue
+from network.api.meetings_routes import meetings_router
 from network.api.schema import schema
 from network.auth.principal import ANONYMOUS
 from network.auth.service import authenticate_token
@@ -73,9 +76,11 @@ def create_app(
         else:
             state["sessions"] = session_factory
         state["redis"] = Redis.from_url(settings.redis_url)
+        state["jobs"] = JobQueue.from_settings(settings)
         try:
             yield
         finally:
+            await state["jobs"].close()
             await state["redis"].aclose()
             if engine is not None:
                 await engine.dispose()
@@ -92,12 +97,16 @@ def create_app(
                     rejected = True
                 else:
                     principal = found
+            # Resolvers' DataLoaders share this session concurrently: SQLAlchemy serialises
+            # statements on one held connection, but must not provision two at once.
+            await session.connection()
             yield Context(
                 session=session,
                 principal=principal,
                 settings=settings,
                 token_rejected=rejected,
                 request_id=request_id,
+                jobs=state["jobs"],
             )
 
     app = FastAPI(title="Network CRM", lifespan=lifespan, default_response_class=JSONResponse)
@@ -107,6 +116,8 @@ def create_app(
         graphql_ide="graphiql",
     )
     app.include_router(graphql_app, prefix="/graphql")
+    app.include_router(meetings_router(lambda: state["sessions"]))
+    app.include_router(downloads_router(lambda: state["sessions"]))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz")

@@ -6,25 +6,36 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from network.auth.principal import SYSTEM
 from network.config import get_settings
 from network.kit.enums import Role
 from network.kit.errors import DomainError
 
+if TYPE_CHECKING:
+    from network.meetings.reminders import ReminderPass
+
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 
-app = typer.Typer(help="The network CRM.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="The network CRM.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 reminders_app = typer.Typer(help="Reminders.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(reminders_app, name="reminders")
+outbox_app = typer.Typer(help="The outbox of emails owed.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 
 def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
@@ -44,6 +55,10 @@ def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
     except DomainError as error:
         for item in error.errors:
             typer.echo(f"error: {item.field}: {item.message}", err=True)
+        raise typer.Exit(1) from None
+    except (OSError, SQLAlchemyError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        typer.echo(f"error: cannot use the database at DATABASE_URL: {reason}", err=True)
         raise typer.Exit(1) from None
 
 
@@ -94,11 +109,9 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run an arq worker (jobs and cron)."""
-    from arq.worker import run_worker
+    from workers.main import run
 
-    from workers.main import WorkerSettings
-
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    run()
 
 
 @app.command()
@@ -106,11 +119,82 @@ def mailbox(
     port: int = typer.Option(8025, "--port"),
     directory: Path = typer.Option(ROOT / "var" / "mail", "--dir"),
     host: str = typer.Option("127.0.0.1", "--host"),
+    quiet: bool = typer.Option(False, "--quiet", help="Do not print a line per message."),
 ) -> None:
     """A local SMTP sink saving each message as a .eml file."""
     from network.mailbox import run_mailbox
 
-    run_mailbox(host, port, directory)
+    run_mailbox(host, port, directory, echo=not quiet)
+
+
+@outbox_app.command("send-test")
+def outbox_send_test(
+    to: str = typer.Option(..., "--to", help="The address to write to."),
+    language: str = typer.Option("en", "--language", help="en, cy, fr, es or de."),
+) -> None:
+    """Owe a test notice to an address; a running worker delivers it."""
+    import uuid
+
+    from network.api.jobs import JobQueue
+    from network.db import make_engine, make_session_factory
+    from network.messaging.service import queue_email
+
+    async def main() -> uuid.UUID | None:
+        settings = get_settings()
+        engine = make_engine(settings.database_url, pool_size=1)
+        jobs = JobQueue.from_settings(settings)
+        try:
+            async with make_session_factory(engine)() as session:
+                message_id = await queue_email(
+                    session,
+                    template="notice",
+                    to_email=to,
+                    language=language,
+                    context={
+                        "recipient_name": to,
+                        "title": "Test message from the network CRM",
+                        "paragraphs": ["If you can read this, the outbox delivers email."],
+                    },
+                    dedup_key=f"test-message:{uuid.uuid4()}",
+                )
+                await session.commit()
+                await jobs.after_commit(session)
+            return message_id
+        finally:
+            await jobs.close()
+            await engine.dispose()
+
+    try:
+        message_id = asyncio.run(main())
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"queued outbox message {message_id}")
+
+
+@outbox_app.command("deliver")
+def outbox_deliver() -> None:
+    """Deliver every due message now, in this process (no worker needed)."""
+    from network.db import make_engine
+    from network.messaging.delivery import Courier, deliver_batch
+
+    async def main() -> tuple[int, int, int, int]:
+        settings = get_settings()
+        engine = make_engine(settings.database_url, pool_size=2)
+        courier = Courier.from_settings(settings, engine)
+        sent = failed = skipped = retry = 0
+        try:
+            while (report := await deliver_batch(courier)).claimed:
+                sent += len(report.sent)
+                failed += len(report.failed)
+                skipped += len(report.skipped)
+                retry += sum(len(r.ids) for r in report.retries)
+        finally:
+            await engine.dispose()
+        return sent, failed, skipped, retry
+
+    sent, failed, skipped, retry = asyncio.run(main())
+    typer.echo(f"{sent} sent, {failed} failed, {skipped} skipped, {retry} to retry later")
 
 
 @app.command("export-schema")
@@ -175,7 +259,32 @@ def tokens_create(email: str = typer.Option(..., "--email")) -> None:
 @reminders_app.command("send")
 def reminders_send() -> None:
     """One pass of due reminders, now."""
-    typer.echo("no reminder kinds are defined yet", err=True)
+    from network.training.reminders import queue_due_reminders
+
+    owed = _in_transaction(lambda s: queue_due_reminders(s))
+    typer.echo(f"training: {owed} reminders owed")
+    meetings = asyncio.run(_meeting_reminders())
+    typer.echo(f"meetings: {meetings.sent} reminders owed, {meetings.skipped} skipped")
+
+
+async def _meeting_reminders() -> ReminderPass:
+    """The meeting reminders' pass, each batch committed and its delivery enqueued."""
+    from network.api.jobs import JobQueue
+    from network.db import make_engine, make_session_factory
+    from network.meetings.reminders import send_due_reminders
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url, pool_size=2)
+    jobs = JobQueue.from_settings(settings)
+    try:
+        return await send_due_reminders(
+            make_session_factory(engine),
+            batch_size=settings.outbox_batch_size,
+            after_commit=jobs.after_commit,
+        )
+    finally:
+        await jobs.close()
+        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -4,19 +4,33 @@ from network.audit.models import AuditEvent
 from network.auth.models import ApiToken, User
 from network.contacts.models import Contact
 from network.db import Base
+from network.initiatives.models import Initiative
+from network.meetings.models import MeetingInvitation, MeetingReminder, NetworkMeeting
 from network.members.models import Member
+from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxReceipt
 from network.partners.models import Partner
 from network.programme.models import Cohort, CohortMember, StepProgress
+from network.training.models import Booking, Course, TrainingSession
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Booking",
     "Cohort",
     "CohortMember",
     "Contact",
+    "Course",
+    "Initiative",
+    "MeetingInvitation",
+    "MeetingReminder",
     "Member",
+    "NetworkMeeting",
+    "OutboxAttachment",
+    "OutboxMessage",
+    "OutboxReceipt",
     "Partner",
     "StepProgress",
+    "TrainingSession",
     "User",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -24,6 +25,7 @@ TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/network_test"
 )
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_QUEUE = f"arq:queue:api-tests:{os.getpid()}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,7 +53,20 @@ def settings() -> Settings:
         redis_url=REDIS_URL,
         base_url="http://testserver",
         secret_key="test-secret-key-0123456789",
+        # Jobs enqueued by API tests go to a queue of their own, emptied after the run, so a
+        # worker of `make run` on the same Redis never sees them.
+        worker_queue_name=TEST_QUEUE,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _empty_test_queue() -> AsyncIterator[None]:
+    yield
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        await redis.delete(TEST_QUEUE)  # the jobs' own keys expire by themselves
+    finally:
+        await redis.aclose()
 
 
 @pytest.fixture(scope="session")

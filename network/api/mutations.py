@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.utils.str_converters import to_camel_case
 
 from network.api.enums import MembershipStatus, Network, StarStep, StepStatus
 from network.api.relay import decode_id
@@ -26,14 +27,45 @@ from network.programme import service as programme
 T = TypeVar("T")
 
 
+def unstorable_text(value: Any, path: str = "") -> list[UserError]:
+    """A user error for each string in an input that PostgreSQL cannot store (a NUL character)."""
+    if isinstance(value, str):
+        if "\x00" not in value:
+            return []
+        return [
+            UserError(
+                field=path,
+                code="INVALID_CHARACTER",
+                message="Text must not contain NUL (U+0000) characters.",
+            )
+        ]
+    if isinstance(value, list | tuple):
+        return [e for i, item in enumerate(value) for e in unstorable_text(item, f"{path}[{i}]")]
+    definition = getattr(value, "__strawberry_definition__", None)
+    if definition is None:
+        return []
+    errors: list[UserError] = []
+    for field in definition.fields:
+        name = field.graphql_name or to_camel_case(field.python_name)
+        inner = getattr(value, field.python_name, None)
+        errors.extend(unstorable_text(inner, f"{path}.{name}" if path else name))
+    return errors
+
+
 async def run_mutation(
     info: AnyInfo,
     action: Callable[[AsyncSession, Principal], Awaitable[T]],
+    input: object = None,
 ) -> tuple[T | None, list[UserError]]:
-    """Run one service operation as one transaction; domain errors become userErrors."""
+    """Run one service operation as one transaction; domain errors become userErrors.
+
+    `input`, when given, is first checked for text the database cannot store.
+    """
     context = info.context
     principal = context.require_principal()
     session = context.session
+    if problems := unstorable_text(input):
+        return None, problems
     try:
         result = await action(session, principal)
         await session.commit()
@@ -46,6 +78,10 @@ async def run_mutation(
         await session.rollback()
         raise
     context.reset_loaders()
+    await context.after_commit()  # e.g. enqueue the delivery of emails it owes
+    # The payload's fields are resolved by DataLoaders running concurrently; after the commit
+    # the session holds no connection, and two of them must not provision one at once.
+    await session.connection()
     return result, []
 
 
@@ -214,6 +250,7 @@ class CrmMutation:
             lambda s, p: partners.create_partner(
                 s, p, slug=input.slug, name=input.name, countries=input.countries
             ),
+            input=input,
         )
         return CreatePartnerPayload(
             partner=Partner.from_row(result) if result else None, user_errors=errors
@@ -233,6 +270,7 @@ class CrmMutation:
                 region=input.region,
                 membership_status=input.membership_status,
             ),
+            input=input,
         )
         return MemberPayload(member=Member.from_row(result) if result else None, user_errors=errors)
 
@@ -251,6 +289,7 @@ class CrmMutation:
                 region=given(input.region),
                 membership_status=given(input.membership_status),
             ),
+            input=input,
         )
         return MemberPayload(member=Member.from_row(result) if result else None, user_errors=errors)
 
@@ -262,6 +301,7 @@ class CrmMutation:
             lambda s, p: contacts.create_contact(
                 s, p, member_id=decode_id(input.member_id, "Member"), **changes
             ),
+            input=input,
         )
         return ContactPayload(
             contact=Contact.from_row(result) if result else None, user_errors=errors
@@ -274,6 +314,7 @@ class CrmMutation:
             lambda s, p: contacts.update_contact(
                 s, p, decode_id(input.id, "Contact"), **_contact_changes(input)
             ),
+            input=input,
         )
         return ContactPayload(
             contact=Contact.from_row(result) if result else None, user_errors=errors
@@ -286,6 +327,7 @@ class CrmMutation:
             lambda s, p: contacts.archive_contact(
                 s, p, decode_id(input.id, "Contact"), archived=input.archived
             ),
+            input=input,
         )
         return ContactPayload(
             contact=Contact.from_row(result) if result else None, user_errors=errors
@@ -298,6 +340,7 @@ class CrmMutation:
             lambda s, p: programme.create_cohort(
                 s, p, name=input.name, network=input.network, partner_slug=input.partner_slug
             ),
+            input=input,
         )
         return CohortPayload(cohort=Cohort.from_row(result) if result else None, user_errors=errors)
 
@@ -311,6 +354,7 @@ class CrmMutation:
                 cohort_id=decode_id(input.cohort_id, "Cohort"),
                 member_id=decode_id(input.member_id, "Member"),
             ),
+            input=input,
         )
         return CohortPayload(cohort=Cohort.from_row(result) if result else None, user_errors=errors)
 
@@ -324,6 +368,7 @@ class CrmMutation:
                 cohort_id=decode_id(input.cohort_id, "Cohort"),
                 member_id=decode_id(input.member_id, "Member"),
             ),
+            input=input,
         )
         return CohortPayload(cohort=Cohort.from_row(result) if result else None, user_errors=errors)
 
@@ -345,6 +390,7 @@ class CrmMutation:
                 started_on=input.started_on,
                 completed_on=input.completed_on,
             ),
+            input=input,
         )
         return RecordStepProgressPayload(
             progress=StepProgress.from_row(result) if result else None, user_errors=errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import strawberry
 
@@ -16,7 +17,16 @@ from network.api.relay import (
     decode_filter_id,
     decode_id,
 )
-from network.api.types import AnyInfo, Cohort, Contact, Member, Partner, StepProgress, Viewer
+from network.api.types import (
+    AnyInfo,
+    Cohort,
+    Contact,
+    Member,
+    Partner,
+    StepProgress,
+    Viewer,
+    member_connection,
+)
 from network.auth.models import User
 from network.contacts import service as contacts
 from network.kit.errors import DomainError
@@ -55,6 +65,10 @@ class CohortFilter:
     search: str | None = None
 
 
+# Other parts of the domain register their node types here: type name -> resolver.
+NODE_RESOLVERS: dict[str, Callable[[AnyInfo, uuid.UUID], Awaitable[Node | None]]] = {}
+
+
 async def _node(info: AnyInfo, global_id: str) -> Node | None:
     parsed = from_global_id(global_id)
     if parsed is None:
@@ -76,15 +90,28 @@ async def _node(info: AnyInfo, global_id: str) -> Node | None:
     if type_name == "StepProgress":
         record = await programme.get_progress(info.context.session, info.context.principal, raw_id)
         return StepProgress.from_row(record) if record else None
-    return None
+    resolver = NODE_RESOLVERS.get(type_name)
+    return await resolver(info, raw_id) if resolver else None
+
+
+def _text(value: str | None, field: str) -> str | None:
+    """A filter's text; text the database cannot hold (a NUL character) is an argument error."""
+    if value is not None and "\x00" in value:
+        raise InvalidArgumentError(
+            field, "INVALID_CHARACTER", "Text must not contain NUL (U+0000) characters."
+        )
+    return value
 
 
 async def _partner_id(info: AnyInfo, slug: str | None) -> uuid.UUID | None:
     if slug is None:
         return None
-    found = await partners.find_partner_id(info.context.session, slug.strip().lower())
+    # A partner the caller may not see reads as one that does not exist.
+    found = await partners.find_visible_partner_id(
+        info.context.session, info.context.principal, slug.strip().lower()
+    )
     if found is None:
-        raise InvalidArgumentError("filter.partnerSlug", "NOT_FOUND", f"No partner '{slug}'.")
+        raise InvalidArgumentError("filter.partnerSlug", "NOT_FOUND", "No partner with this slug.")
     return found
 
 
@@ -133,12 +160,12 @@ class CrmQuery:
         f = filter or MemberFilter()
         query = members.MemberQuery(
             network=f.network,
-            country=f.country,
+            country=_text(f.country, "filter.country"),
             membership_status=f.membership_status,
-            search=f.search,
+            search=_text(f.search, "filter.search"),
             cohort_id=decode_filter_id(f.cohort_id, "Cohort", "filter.cohortId"),
             partner_id=decode_filter_id(f.partner_id, "Partner", "filter.partnerId")
-            or await _partner_id(info, f.partner_slug),
+            or await _partner_id(info, _text(f.partner_slug, "filter.partnerSlug")),
         )
         try:
             page = await members.list_members(
@@ -146,7 +173,7 @@ class CrmQuery:
             )
         except DomainError as error:
             raise as_argument_error(error) from error
-        return connection_from_page(page, Member.from_row)
+        return await member_connection(info, page)
 
     @strawberry.field(description="One member organisation, or null if you may not see it.")
     async def member(self, info: AnyInfo, id: strawberry.ID) -> Member | None:
@@ -167,9 +194,9 @@ class CrmQuery:
         f = filter or ContactFilter()
         query = contacts.ContactQuery(
             member_id=decode_filter_id(f.member_id, "Member", "filter.memberId"),
-            search=f.search,
-            email=f.email,
-            language=f.language,
+            search=_text(f.search, "filter.search"),
+            email=_text(f.email, "filter.email"),
+            language=_text(f.language, "filter.language"),
             include_archived=f.include_archived,
         )
         try:
@@ -198,7 +225,9 @@ class CrmQuery:
         principal = info.context.require_principal()
         f = filter or CohortFilter()
         query = programme.CohortQuery(
-            network=f.network, search=f.search, partner_id=await _partner_id(info, f.partner_slug)
+            network=f.network,
+            search=_text(f.search, "filter.search"),
+            partner_id=await _partner_id(info, _text(f.partner_slug, "filter.partnerSlug")),
         )
         try:
             page = await programme.list_cohorts(

@@ -6,11 +6,21 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 
 from network.api.audit import AuditQuery
+from network.api.initiatives import InitiativesMutation, InitiativesQuery
+from network.api.meetings import MeetingsMutation, MeetingsQuery
+from network.api.messaging import MessagingMutation, MessagingQuery
 from network.api.mutations import CrmMutation
 from network.api.queries import CrmQuery
+from network.api.training import TrainingMutation, TrainingQuery
 from network.api.types import Cohort, Contact, Member, Partner, StepProgress
 
 logger = logging.getLogger("network.api")
@@ -49,17 +59,23 @@ class HideUnexpectedErrors(MaskErrors):
 
 # Each part of the domain contributes a query and a mutation class; the roots inherit them all.
 @strawberry.type
-class Query(CrmQuery, AuditQuery):
+class Query(CrmQuery, AuditQuery, MeetingsQuery, InitiativesQuery, TrainingQuery, MessagingQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CrmMutation):
+class Mutation(
+    CrmMutation, MeetingsMutation, InitiativesMutation, TrainingMutation, MessagingMutation
+):
     pass
 
 
 def build_schema(max_depth: int = 12) -> strawberry.Schema:
     """The network CRM schema with parse/validation caches, a depth limit and error masking."""
+    # One depth rule for all requests: each QueryDepthLimiter makes a rule class of its own,
+    # and the rules are part of ValidationCache's key, so a limiter per request (the factory
+    # below) made every validation a cache miss.
+    depth_rules = QueryDepthLimiter(max_depth=max_depth).validation_rules
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -67,7 +83,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         extensions=[
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: AddValidationRules(depth_rules),
             HideUnexpectedErrors,
         ],
     )

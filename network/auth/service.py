@@ -90,6 +90,10 @@ async def create_user(
         errors.add("email", "DUPLICATE", "A user with this email exists already.")
     partner_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
+    if role is not Role.PARTNER and partner_slug:
+        errors.add("partner", "NOT_ALLOWED", "Only a partner user belongs to a partner.")
+    if role is not Role.MEMBER and contact_email:
+        errors.add("contactEmail", "NOT_ALLOWED", "Only a member user is tied to a contact.")
     if role is Role.PARTNER:
         if not partner_slug:
             errors.add("partner", "REQUIRED", "A partner user needs --partner SLUG.")

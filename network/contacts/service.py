@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, literal_column, select
+from sqlalchemy import Row, Select, any_, bindparam, func, literal_column, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Uuid
 
 from network.audit import service as audit
 from network.auth.policy import require_manager
@@ -97,17 +99,22 @@ async def contacts_of_members(
 ) -> tuple[dict[uuid.UUID, list[Row[Any]]], dict[uuid.UUID, int]]:
     """The first `first` visible contacts of each member, and each member's count: two queries."""
     base = _apply(readable(principal), ContactQuery(include_archived=include_archived))
-    base = base.where(contacts.member_id.in_(member_ids))
-    ranked = base.add_columns(
-        func.row_number().over(partition_by=contacts.member_id, order_by=ORDER).label("rank")
-    ).subquery()
+    ids = bindparam("member_ids", list(member_ids), type_=ARRAY(Uuid()))
+    # Per member, walk the (member_id, last_name, first_name, id) index and stop after
+    # `first + 1` rows, rather than sort and rank every contact of every member (3-5x slower).
+    keys = func.unnest(ids).table_valued("id").render_derived(name="m")
+    shown = base.where(contacts.member_id == keys.c.id).order_by(*ORDER).limit(first + 1)
+    page = shown.lateral("c")
     statement = (
-        select(ranked).where(ranked.c.rank <= first + 1).order_by(ranked.c.member_id, ranked.c.rank)
+        select(page)
+        .select_from(keys)
+        .join(page, true())
+        .order_by(page.c.member_id, *(page.c[column.key] for column in ORDER))
     )
     by_member: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for row in (await session.execute(statement)).all():
         by_member[row.member_id].append(row)
-    live = base.subquery()
+    live = base.where(contacts.member_id == any_(ids)).subquery()
     counted = select(live.c.member_id, func.count()).group_by(live.c.member_id)
     counts: dict[uuid.UUID, int] = dict((await session.execute(counted)).all())
     return by_member, counts
@@ -163,6 +170,23 @@ def _clean_opt_outs(errors: Errors, values: Sequence[str] | None) -> list[str] |
     return cleaned
 
 
+def _clean_consent_method(errors: Errors, value: str | None) -> str | None:
+    return clean_text(errors, "consent.method", value, required=False, max_length=100)
+
+
+def _check_consent_time(errors: Errors, value: datetime | None) -> None:
+    if value is None:
+        return
+    if value.tzinfo is None or value.utcoffset() is None:
+        errors.add(
+            "consent.givenAt",
+            "NO_TIME_ZONE",
+            "Give the time with its UTC offset, e.g. 2026-10-01T09:30:00+01:00.",
+        )
+    elif value > utcnow():
+        errors.add("consent.givenAt", "IN_FUTURE", "Consent cannot be given in the future.")
+
+
 async def create_contact(
     session: AsyncSession,
     principal: Principal,
@@ -188,6 +212,8 @@ async def create_contact(
     title = clean_text(errors, "jobTitle", job_title, required=False)
     lang = clean_language(errors, "language", language) or "en"
     opt_outs = _clean_opt_outs(errors, email_opt_outs) or []
+    method = _clean_consent_method(errors, consent_method)
+    _check_consent_time(errors, consent_given_at)
     if clean_mail and await _email_taken(session, member.id, clean_mail):
         errors.add("email", "DUPLICATE", "This member already has a contact with this email.")
     errors.raise_if_any()
@@ -201,7 +227,7 @@ async def create_contact(
         language=lang,
         consent_scope=consent_scope,
         consent_given_at=consent_given_at,
-        consent_method=consent_method,
+        consent_method=method,
         email_opt_outs=opt_outs,
     )
     session.add(contact)
@@ -266,9 +292,10 @@ async def update_contact(
     if consent_scope is not UNSET:
         changes["consent_scope"] = consent_scope
     if consent_given_at is not UNSET:
+        _check_consent_time(errors, consent_given_at)
         changes["consent_given_at"] = consent_given_at
     if consent_method is not UNSET:
-        changes["consent_method"] = consent_method
+        changes["consent_method"] = _clean_consent_method(errors, consent_method)
     if email_opt_outs is not UNSET:
         changes["email_opt_outs"] = _clean_opt_outs(errors, email_opt_outs or [])
     errors.raise_if_any()

@@ -5,19 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth import service as auth
 from network.auth.principal import SYSTEM
 from network.contacts import service as contacts
 from network.contacts.models import Contact
+from network.demo.meetings import load_meetings_demo
 from network.kit.enums import MembershipStatus, Network, Role, StarStep, StepStatus
+from network.meetings.models import NetworkMeeting
 from network.members import service as members
 from network.members.models import Member
 from network.partners import service as partners
 from network.programme import service as programme
 from network.programme.models import Cohort, StepProgress
+from network.training.demo import load_training_demo
+from network.training.models import Booking, TrainingSession
 
 COUNCIL = Network.CITIZEN_POWERED_COUNCIL
 CITY = Network.CITIZEN_POWERED_CITY
@@ -335,13 +339,18 @@ async def load_demo(session: AsyncSession) -> str:
                 partner_slug=partner,
                 contact_email=contact_email,
             )
+    await load_training_demo(session)
+    await load_meetings_demo(session)
     counts = []
     for model, label in (
         (Member, "members"),
         (Contact, "contacts"),
         (Cohort, "cohorts"),
         (StepProgress, "progress records"),
+        (TrainingSession, "training sessions"),
+        (Booking, "bookings"),
+        (NetworkMeeting, "network meetings"),
     ):
-        rows = (await session.execute(select(model.id))).all()
-        counts.append(f"{len(rows)} {label}")
+        total = (await session.execute(select(func.count()).select_from(model))).scalar_one()
+        counts.append(f"{total} {label}")
     return "demo data ready: " + ", ".join(counts)

@@ -24,6 +24,9 @@ def clean_text(
         if required:
             errors.add(field, "REQUIRED", "This field is required.")
         return None
+    if "\x00" in value:
+        errors.add(field, "INVALID_CHARACTER", "Text must not contain NUL characters.")
+        return None
     cleaned = " ".join(value.split())
     if not cleaned:
         if required:

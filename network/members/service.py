@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.audit import service as audit
 from network.auth.policy import require_manager
 from network.auth.principal import Principal, PrincipalKind
-from network.auth.scope import member_condition
+from network.auth.scope import cohort_condition, member_condition
 from network.kit.enums import MembershipStatus, Network
 from network.kit.errors import Errors, NotFound, PermissionDenied
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_country, clean_text
 from network.members.models import Member
-from network.partners.service import find_partner_id
-from network.programme.models import CohortMember
+from network.partners.service import find_partner_id, visible_partner_ids
+from network.programme.models import Cohort, CohortMember
 
 members = Member.__table__.c
 from network.kit.sentinel import UNSET  # noqa: E402
@@ -63,12 +63,20 @@ async def list_members(
         statement = statement.where(members.country == query.country.strip().upper())
     if query.membership_status is not None:
         statement = statement.where(members.membership_status == query.membership_status)
+    # Filters name partners and cohorts only as far as the principal may see them, so that
+    # filtering by a hidden one reads exactly like filtering by one that does not exist.
     if query.partner_id is not None:
-        statement = statement.where(members.partner_id == query.partner_id)
+        statement = statement.where(
+            members.partner_id == query.partner_id,
+            members.partner_id.in_(visible_partner_ids(principal)),
+        )
     if query.cohort_id is not None:
         statement = statement.where(
             members.id.in_(
-                select(CohortMember.member_id).where(CohortMember.cohort_id == query.cohort_id)
+                select(CohortMember.member_id).where(
+                    CohortMember.cohort_id == query.cohort_id,
+                    cohort_condition(principal, CohortMember.cohort_id),
+                )
             )
         )
     if query.search and query.search.strip():
@@ -174,6 +182,18 @@ async def create_member(
     return member
 
 
+async def _in_cohorts_of_another_network(
+    session: AsyncSession, member_id: uuid.UUID, network: Network
+) -> bool:
+    statement = (
+        select(CohortMember.cohort_id)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .where(CohortMember.member_id == member_id, Cohort.network != network)
+        .limit(1)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
 async def update_member(
     session: AsyncSession,
     principal: Principal,
@@ -200,6 +220,14 @@ async def update_member(
     if network is not UNSET:
         if network is None:
             errors.add("network", "REQUIRED", "A network is required.")
+        elif network != member.network and await _in_cohorts_of_another_network(
+            session, member.id, network
+        ):
+            errors.add(
+                "network",
+                "IN_COHORT",
+                "The member is in a cohort of its network; take it out of the cohort first.",
+            )
         changes["network"] = network
     if membership_status is not UNSET:
         if membership_status is None:
@@ -208,6 +236,12 @@ async def update_member(
     if partner_slug is not UNSET:
         if principal.kind is PrincipalKind.PARTNER and partner_slug is None:
             raise PermissionDenied("partnerSlug", "A partner cannot release a member.")
+        if principal.kind is PrincipalKind.PARTNER and member.partner_id not in (
+            None,
+            principal.partner_id,
+        ):
+            # Seen through the partner's cohort, but another partner's member to assign.
+            raise PermissionDenied("partnerSlug", "This member is assigned to another partner.")
         changes["partner_id"] = await _partner_for(session, principal, errors, partner_slug)
     errors.raise_if_any()
     changed = {k: v for k, v in changes.items() if getattr(member, k) != v}

@@ -54,6 +54,19 @@ async def find_partner_id(session: AsyncSession, slug: str) -> uuid.UUID | None:
     return (await session.execute(select(partners.id).where(partners.slug == slug))).scalar()
 
 
+async def find_visible_partner_id(
+    session: AsyncSession, principal: Principal, slug: str
+) -> uuid.UUID | None:
+    """The id of a partner the principal may see, by slug (for filters: hidden reads as missing)."""
+    statement = readable(principal).with_only_columns(partners.id).where(partners.slug == slug)
+    return (await session.execute(statement)).scalar()
+
+
+def visible_partner_ids(principal: Principal) -> Select[Any]:
+    """Ids of the partners the principal may see."""
+    return readable(principal).with_only_columns(partners.id)
+
+
 async def create_partner(
     session: AsyncSession,
     principal: Principal,

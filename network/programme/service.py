@@ -22,6 +22,7 @@ from network.kit.enums import Network, StarStep, StepStatus
 from network.kit.errors import DomainError, Errors, NotFound
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_text
+from network.meetings.service import invite_to_upcoming_meetings
 from network.members.models import Member
 from network.members.service import load_member
 from network.partners.service import find_partner_id
@@ -227,6 +228,9 @@ async def add_cohort_member(
         audit.record(
             session, principal, "cohort.member_added", "Cohort", cohort.id, {"member_id": member.id}
         )
+        await invite_to_upcoming_meetings(
+            session, principal, cohort_id=cohort.id, member_id=member.id
+        )
     return cohort
 
 
@@ -278,17 +282,6 @@ async def record_step_progress(
     )
     if in_cohort.first() is None:
         raise DomainError.one("memberId", "NOT_IN_COHORT", "This member is not in the cohort.")
-    errors = Errors()
-    today = utcnow().date()
-    if completed_on is not None and status is not StepStatus.COMPLETED:
-        errors.add("completedOn", "NOT_COMPLETED", "Only a completed step has a completion date.")
-    if completed_on is not None and completed_on > today:
-        errors.add("completedOn", "IN_FUTURE", "A step cannot be completed in the future.")
-    if notes is not None and len(notes) > 20000:
-        errors.add("notes", "TOO_LONG", "At most 20,000 characters.")
-    if action_plan is not None and len(action_plan) > 20000:
-        errors.add("actionPlan", "TOO_LONG", "At most 20,000 characters.")
-    errors.raise_if_any()
     record = (
         await session.scalars(
             select(StepProgress)
@@ -300,6 +293,32 @@ async def record_step_progress(
             .with_for_update()
         )
     ).one_or_none()
+    errors = Errors()
+    today = utcnow().date()
+    if started_on is not None and status is StepStatus.NOT_STARTED:
+        errors.add("startedOn", "NOT_STARTED", "A step that has not started has no start date.")
+    if started_on is not None and started_on > today:
+        errors.add("startedOn", "IN_FUTURE", "A step cannot start in the future.")
+    if completed_on is not None and status is not StepStatus.COMPLETED:
+        errors.add("completedOn", "NOT_COMPLETED", "Only a completed step has a completion date.")
+    if completed_on is not None and completed_on > today:
+        errors.add("completedOn", "IN_FUTURE", "A step cannot be completed in the future.")
+    if notes is not None and len(notes) > 20000:
+        errors.add("notes", "TOO_LONG", "At most 20,000 characters.")
+    if action_plan is not None and len(action_plan) > 20000:
+        errors.add("actionPlan", "TOO_LONG", "At most 20,000 characters.")
+    new_start: date | None = None
+    new_end: date | None = None
+    if status is not StepStatus.NOT_STARTED:
+        if status is StepStatus.COMPLETED:
+            new_end = completed_on or (record.completed_on if record else None) or today
+        # A step completed on a past date started no later than that date.
+        new_start = started_on or (record.started_on if record else None) or new_end or today
+        if new_end is not None and new_start > new_end and not errors.items:
+            errors.add(
+                "completedOn", "BEFORE_START", "A step cannot be completed before it started."
+            )
+    errors.raise_if_any()
     if record is None:
         record = StepProgress(
             cohort_id=cohort.id, member_id=member.id, step=step, status=StepStatus.NOT_STARTED
@@ -307,16 +326,8 @@ async def record_step_progress(
         session.add(record)
     before = record.status
     record.status = status
-    if status is StepStatus.NOT_STARTED:
-        record.started_on = None
-        record.completed_on = None
-    else:
-        record.started_on = started_on or record.started_on or today
-        record.completed_on = (
-            (completed_on or record.completed_on or today)
-            if status is StepStatus.COMPLETED
-            else None
-        )
+    record.started_on = new_start
+    record.completed_on = new_end
     if notes is not None:
         record.notes = notes
     if action_plan is not None:
@@ -355,8 +366,10 @@ async def count_members(
 async def get_progress(
     session: AsyncSession, principal: Principal, progress_id: uuid.UUID
 ) -> Row[Any] | None:
-    """One progress record of a visible cohort, or None."""
+    """One progress record of a visible cohort and a visible member, or None."""
     statement = select(*progress).where(
-        progress.id == progress_id, cohort_condition(principal, progress.cohort_id)
+        progress.id == progress_id,
+        cohort_condition(principal, progress.cohort_id),
+        member_condition(principal, progress.member_id),
     )
     return (await session.execute(statement)).first()

@@ -1,0 +1,319 @@
+"""The `network` command: demo seed is idempotent, tokens print alone, bad input exits non-zero.
+
+Commands that change a database run against a throwaway database made for this module (created,
+migrated by `network migrate`, dropped at the end), never the shared test database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from click.testing import Result
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner
+
+from network.cli import app
+from network.config import get_settings
+from network.demo.seed import load_demo
+from network.models import Base
+from tests.conftest import ROOT, TEST_DATABASE_URL
+from tests.helpers import table_counts
+
+NETWORK = str(Path(sys.executable).parent / "network")
+
+
+def _plain_dsn(url: str, database: str | None = None) -> str:
+    """The asyncpg DSN of a SQLAlchemy URL, optionally naming another database."""
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+async def throwaway_url() -> AsyncIterator[str]:
+    """A fresh database, migrated with `network migrate`, dropped after the module."""
+    name = f"network_cli_{uuid.uuid4().hex[:10]}"
+    url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    admin = await asyncpg.connect(_plain_dsn(url, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            result = await asyncio.to_thread(_invoke, url, ["migrate"])
+            assert (result.exit_code, result.stdout) == (0, "database is up to date\n")
+            yield url
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def seeded(throwaway_url: str) -> tuple[str, str]:
+    """The throwaway database after one `network seed --demo`, and what that printed."""
+    result = await run(throwaway_url, "seed", "--demo")
+    assert result.exit_code == 0
+    return throwaway_url, result.stdout
+
+
+def _invoke(url: str, args: list[str], stdin: str | None = None) -> Result:
+    """Run the command in-process (in a thread: it runs its own event loop) against `url`."""
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, args, input=stdin, catch_exceptions=False)
+    finally:
+        if previous is None:
+            del os.environ["DATABASE_URL"]
+        else:
+            os.environ["DATABASE_URL"] = previous
+        get_settings.cache_clear()
+
+
+async def run(url: str, *args: str, stdin: str | None = None) -> Result:
+    return await asyncio.to_thread(_invoke, url, list(args), stdin)
+
+
+async def _counts(url: str) -> dict[str, int]:
+    connection = await asyncpg.connect(_plain_dsn(url))
+    try:
+        return {
+            table.name: int(await connection.fetchval(f'SELECT count(*) FROM "{table.name}"'))
+            for table in Base.metadata.sorted_tables
+        }
+    finally:
+        await connection.close()
+
+
+# ------------------------------------------------------------------ seed
+
+
+async def test_demo_seed_twice_changes_nothing(session: AsyncSession) -> None:
+    first = await load_demo(session)
+    after_first = await table_counts(session)
+    second = await load_demo(session)
+    assert await table_counts(session) == after_first
+    assert (
+        first
+        == second
+        == (
+            "demo data ready: 16 members, 18 contacts, 3 cohorts, 24 progress records,"
+            " 3 training sessions, 7 bookings, 4 network meetings"
+        )
+    )
+    assert {name: after_first[name] for name in ("partners", "members", "contacts", "users")} == {
+        "partners": 2,
+        "members": 16,
+        "contacts": 18,
+        "users": 4,
+    }
+
+
+async def test_the_seed_command_is_idempotent_too(seeded: tuple[str, str]) -> None:
+    url, first_output = seeded
+    after_first = await _counts(url)
+    second = await run(url, "seed", "--demo")
+    assert (second.exit_code, second.stdout) == (0, first_output)
+    assert await _counts(url) == after_first
+    assert after_first["members"] == 16
+
+
+async def test_seed_without_demo_does_nothing_and_says_so(throwaway_url: str) -> None:
+    result = await run(throwaway_url, "seed")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        "nothing to do: pass --demo to load the demo data\n",
+    )
+
+
+# ------------------------------------------------------------------ users and tokens
+
+
+async def test_tokens_create_prints_only_the_token(throwaway_url: str) -> None:
+    created = await run(
+        throwaway_url,
+        "users",
+        "create",
+        "--email",
+        "Liaison@Example.org",
+        "--name",
+        "Liaison",
+        "--role",
+        "staff",
+    )
+    assert (created.exit_code, created.stdout) == (0, "created staff user liaison@example.org\n")
+    env = {**os.environ, "DATABASE_URL": throwaway_url}
+    process = await asyncio.to_thread(
+        subprocess.run,
+        [NETWORK, "tokens", "create", "--email", "liaison@example.org"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    assert (process.returncode, process.stderr) == (0, "")
+    assert re.fullmatch(r"ncrm_[A-Za-z0-9_-]{43}\n", process.stdout)
+    token = process.stdout.strip()
+    connection = await asyncpg.connect(_plain_dsn(throwaway_url))
+    try:
+        stored = await connection.fetchval(
+            "SELECT count(*) FROM api_tokens WHERE token_hash = $1",
+            hashlib.sha256(token.encode()).digest(),
+        )
+    finally:
+        await connection.close()
+    assert stored == 1
+
+
+async def test_tokens_create_for_an_unknown_user_fails_clearly(throwaway_url: str) -> None:
+    result = await run(throwaway_url, "tokens", "create", "--email", "nobody@example.org")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        "error: email: No user with email 'nobody@example.org'.\n",
+    )
+
+
+BAD_USERS = [
+    pytest.param(
+        ["--email", "not-an-email", "--name", "X", "--role", "staff"],
+        1,
+        "error: email: Not a valid email address: An email address must have an @-sign.\n",
+        id="staff-invalid-email",
+    ),
+    pytest.param(
+        ["--email", "s@example.org", "--name", "  ", "--role", "staff"],
+        1,
+        "error: name: This field must not be empty.\n",
+        id="staff-blank-name",
+    ),
+    pytest.param(
+        ["--email", "s@example.org", "--name", "S", "--role", "staff", "--partner", "wales"],
+        1,
+        "error: partner: Only a partner user belongs to a partner.\n",
+        id="staff-with-a-partner",
+    ),
+    pytest.param(
+        ["--email", "p@example.org", "--name", "P", "--role", "partner"],
+        1,
+        "error: partner: A partner user needs --partner SLUG.\n",
+        id="partner-without-partner",
+    ),
+    pytest.param(
+        ["--email", "p@example.org", "--name", "P", "--role", "partner", "--partner", "atlantis"],
+        1,
+        "error: partner: No partner with slug 'atlantis'.\n",
+        id="partner-unknown-partner",
+    ),
+    pytest.param(
+        [
+            "--email",
+            "p@example.org",
+            "--name",
+            "P",
+            "--role",
+            "partner",
+            "--partner",
+            "wales",
+            "--contact-email",
+            "x@example.org",
+        ],
+        1,
+        "error: contactEmail: Only a member user is tied to a contact.\n",
+        id="partner-with-a-contact",
+    ),
+    pytest.param(
+        ["--email", "m@example.org", "--name", "M", "--role", "member"],
+        1,
+        "error: contactEmail: Need exactly one live contact with email 'm@example.org'; found 0.\n",
+        id="member-without-contact",
+    ),
+    pytest.param(
+        ["--email", "staff@citizenpowered.example", "--name", "Again", "--role", "staff"],
+        1,
+        "error: email: A user with this email exists already.\n",
+        id="duplicate-email",
+    ),
+    pytest.param(
+        ["--email", "a@example.org", "--name", "A", "--role", "admin"],
+        2,
+        "error: --role must be staff, partner or member\n",
+        id="unknown-role",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "exit_code", "message"), BAD_USERS)
+async def test_users_create_with_bad_input_fails_clearly_and_writes_nothing(
+    seeded: tuple[str, str], args: list[str], exit_code: int, message: str
+) -> None:
+    throwaway_url = seeded[0]
+    before = await _counts(throwaway_url)
+    result = await run(throwaway_url, "users", "create", *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (exit_code, "", message)
+    assert await _counts(throwaway_url) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            [
+                "--email",
+                "partner2@wales.example",
+                "--name",
+                "P",
+                "--role",
+                "partner",
+                "--partner",
+                "wales",
+            ],
+            "created partner user partner2@wales.example\n",
+        ),
+        (
+            ["--email", "huw.owen@ynysmon.example", "--name", "Huw", "--role", "member"],
+            "created member user huw.owen@ynysmon.example\n",
+        ),
+        (
+            [
+                "--email",
+                "login@ynysmon.example",
+                "--name",
+                "Huw",
+                "--role",
+                "member",
+                "--contact-email",
+                "huw.owen@ynysmon.example",
+            ],
+            "created member user login@ynysmon.example\n",
+        ),
+    ],
+)
+async def test_users_create_for_partner_and_member_roles(
+    seeded: tuple[str, str], args: list[str], expected: str
+) -> None:
+    result = await run(seeded[0], "users", "create", *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
+
+
+# ------------------------------------------------------------------ schema
+
+
+def test_export_schema_matches_the_checked_in_sdl() -> None:
+    result = CliRunner().invoke(app, ["export-schema"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout == (ROOT / "graphql" / "schema.graphql").read_text(encoding="utf-8")
