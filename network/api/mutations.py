@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
@@ -18,7 +19,7 @@ from network.api.relay import decode_id
 from network.api.types import AnyInfo, Cohort, Contact, Member, Partner, StepProgress, UserError
 from network.auth.principal import Principal
 from network.contacts import service as contacts
-from network.kit.errors import DomainError
+from network.kit.errors import DomainError, duplicate_error
 from network.kit.sentinel import UNSET
 from network.members import service as members
 from network.partners import service as partners
@@ -67,8 +68,16 @@ async def run_mutation(
     if problems := unstorable_text(input):
         return None, problems
     try:
-        result = await action(session, principal)
-        await session.commit()
+        try:
+            result = await action(session, principal)
+            await session.commit()
+        except IntegrityError as error:
+            # A unique key another request claimed between our check and our write.
+            cause = getattr(error.orig, "__cause__", None)
+            duplicate = duplicate_error(getattr(cause, "constraint_name", None))
+            if duplicate is None:
+                raise
+            raise duplicate from error
     except DomainError as error:
         await session.rollback()
         return None, [

@@ -59,3 +59,25 @@ class Errors:
         """Raise a DomainError holding every recorded problem, if there is one."""
         if self.items:
             raise DomainError(list(self.items))
+
+
+# Unique constraints a user can run into when two people save the same thing at once; the
+# services check these first, so the database only answers for the race between two requests.
+UNIQUE_CONSTRAINT_FIELDS = {
+    "uq_partners_slug": "slug",
+    "uq_contacts_member_email_live": "email",
+    "uq_users_email": "email",
+    "uq_step_progress_cohort_id_member_id_step": "step",
+    "uq_bookings_session_contact_live": "contactId",
+    "uq_meeting_invitations_meeting_id_contact_id": "contactId",
+}
+
+
+def duplicate_error(constraint_name: str | None) -> DomainError | None:
+    """The user error for a unique constraint that a concurrent request won, if it is one."""
+    field = UNIQUE_CONSTRAINT_FIELDS.get(constraint_name or "")
+    if field is None:
+        return None
+    return DomainError.one(
+        field, "DUPLICATE", "Someone saved the same thing a moment ago; reload and try again."
+    )
