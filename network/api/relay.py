@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
-from network.api.context import Context, InvalidArgumentError
+from network.api.context import InvalidArgumentError
 from network.kit.errors import DomainError
 from network.kit.ids import parse_global_id
 from network.kit.pagination import Page
 
 NodeType = TypeVar("NodeType")
+T = TypeVar("T")
+
+
+class Later(Generic[T]):
+    """An awaitable whose work starts only when it is awaited, i.e. when a client asks for it.
+
+    A plain field may hold one: the executor awaits it like a resolver's result, without the
+    cost of a resolver call for the many objects whose value is known outright.
+    """
+
+    __slots__ = ("_start",)
+
+    def __init__(self, start: Callable[[], Awaitable[T]]) -> None:
+        self._start = start
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._start().__await__()
 
 
 @strawberry.interface(description="An object with a global id, resolvable with `node(id:)`.")
@@ -25,41 +43,47 @@ class Node:
 @strawberry.type(description="Where a page of a connection ends.")
 class PageInfo:
     has_next_page: bool
-    end_cursor: str | None
+    _last: strawberry.Private[Any]  # the last row shown, or None
+    _cursor_of: strawberry.Private[Callable[[Any], str]]
+
+    # Made only when asked for: nested connections rarely are.
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return None if self._last is None else self._cursor_of(self._last)
 
 
 @strawberry.type
 class Edge(Generic[NodeType]):
     node: NodeType
-    cursor: str
+    _row: strawberry.Private[Any]
+    _cursor_of: strawberry.Private[Callable[[Any], str]]
+
+    # A cursor is made only for a client that asks for it (most ask for the end cursor only).
+    @strawberry.field
+    def cursor(self) -> str:
+        return self._cursor_of(self._row)
 
 
 @strawberry.type
 class Connection(Generic[NodeType]):
     edges: list[Edge[NodeType]]
     page_info: PageInfo
-    _page: strawberry.Private[Page | None]
-    _total: strawberry.Private[int | None]
-
-    @strawberry.field(description="How many objects match, across all pages.")
-    async def total_count(self, info: Info[Context, None]) -> int:
-        if self._total is not None:
-            return self._total
-        assert self._page is not None
-        return await self._page.total_count(info.context.session)
+    # Known outright for nested connections (counted in their batch query); for a page of a
+    # list, the count statement runs only if the client asks for totalCount.
+    total_count: int | Later[int] = strawberry.field(
+        description="How many objects match, across all pages.", graphql_type=int
+    )
 
 
 def connection_from_page(page: Page, to_node: Callable[[Any], NodeType]) -> Connection[NodeType]:
     """A connection holding one page of rows turned into GraphQL objects."""
-    edges = [
-        Edge(node=to_node(row), cursor=cursor)
-        for row, cursor in zip(page.rows, page.cursors, strict=True)
-    ]
+    cursor_of = page.cursor_of
+    edges = [Edge(node=to_node(row), _row=row, _cursor_of=cursor_of) for row in page.rows]
+    last = page.rows[-1] if page.rows else None
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        _page=page,
-        _total=None,
+        page_info=PageInfo(has_next_page=page.has_next_page, _last=last, _cursor_of=cursor_of),
+        total_count=Later(page.total_count),
     )
 
 
@@ -72,15 +96,41 @@ def connection_from_rows(
 ) -> Connection[NodeType]:
     """A first-page connection from rows fetched in a batch (rows may hold one extra)."""
     shown = rows[:first]
-    edges = [Edge(node=to_node(row), cursor=cursor_of(row)) for row in shown]
+    edges = [Edge(node=to_node(row), _row=row, _cursor_of=cursor_of) for row in shown]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None
+            has_next_page=len(rows) > first,
+            _last=shown[-1] if shown else None,
+            _cursor_of=cursor_of,
         ),
-        _page=None,
-        _total=total,
+        total_count=total,
     )
+
+
+def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:  # a fragment spread or an inline fragment: its fields count as selected here
+            yield from _fields(selection.selections)
+
+
+def selected_below(info: Info[Any, Any], *path: str) -> list[SelectedField]:
+    """The fields selected under `path` of the field being resolved (fragments flattened).
+
+    For a connection, `selected_below(info, "edges", "node")` names what each node will be
+    asked for, so its relations can be loaded in one batch before the nodes are returned.
+    """
+    fields = list(_fields(info.selected_fields))  # the field itself, once per alias
+    for name in ("", *path):
+        fields = [
+            child
+            for field in fields
+            if not name or field.name == name
+            for child in _fields(field.selections)
+        ]
+    return fields
 
 
 def decode_id(global_id: strawberry.ID | str | None, type_name: str) -> uuid.UUID | None:

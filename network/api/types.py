@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from network.api.context import Context, InvalidArgumentError
 from network.api.enums import MembershipStatus, Network, Role, StarStep, StepStatus
-from network.api.relay import Connection, Node, connection_from_page, connection_from_rows
+from network.api.loaders import NOT_LOADED, loaded
+from network.api.relay import (
+    Connection,
+    Node,
+    connection_from_page,
+    connection_from_rows,
+    selected_below,
+)
 from network.contacts import service as contacts_service
 from network.kit.errors import DomainError
 from network.kit.ids import to_global_id
-from network.kit.pagination import MAX_PAGE_SIZE, encode_cursor
+from network.kit.pagination import MAX_PAGE_SIZE, Page, encode_cursor
 from network.programme.service import current_step
 
 AnyInfo = Info[Context, None]
@@ -131,50 +141,127 @@ class Member(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field(description="The regional partner the member is assigned to, if any.")
-    async def partner(self, info: AnyInfo) -> Partner | None:
+    # The three relations below answer synchronously when their rows are already loaded (see
+    # `member_connection`), and fall back to awaiting their DataLoader otherwise; hence the
+    # GraphQL type given apart from the Python return type.
+    @strawberry.field(
+        description="The regional partner the member is assigned to, if any.",
+        graphql_type=Partner | None,
+    )
+    def partner(self, info: AnyInfo) -> Partner | Awaitable[Partner | None] | None:
         if self.partner_id is None:
             return None
-        row = await info.context.loaders.partner.load(self.partner_id)
+        row = loaded(info.context.loaders.partner, self.partner_id)
+        if row is NOT_LOADED:
+            return _load_partner(info, self.partner_id)
         return Partner.from_row(row) if row else None
 
-    @strawberry.field(description="The member's contacts, by last name (first page batched).")
-    async def contacts(
+    @strawberry.field(
+        description="The member's contacts, by last name (first page batched).",
+        graphql_type=Connection[Contact],
+    )
+    def contacts(
         self,
         info: AnyInfo,
         first: int | None = 20,
         after: str | None = None,
         include_archived: bool = False,
-    ) -> Connection[Contact]:
-        size = 20 if first is None else first
-        if size < 0 or size > MAX_PAGE_SIZE:
-            raise InvalidArgumentError(
-                "first", "INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE_SIZE}."
-            )
+    ) -> Connection[Contact] | Awaitable[Connection[Contact]]:
+        size = _contacts_page_size(first)
         if after is None:
-            rows, total = await info.context.loaders.member_contacts(size, include_archived).load(
-                self.db_id
-            )
-            return connection_from_rows(rows, total, size, Contact.from_row, _contact_cursor)
-        query = contacts_service.ContactQuery(
-            member_id=self.db_id, include_archived=include_archived
-        )
-        try:
-            page = await contacts_service.list_contacts(
-                info.context.session, info.context.principal, query, first=size, after=after
-            )
-        except DomainError as error:
-            raise InvalidArgumentError(
-                error.errors[0].field, error.errors[0].code, error.errors[0].message
-            ) from error
-        return connection_from_page(page, Contact.from_row)
+            found = loaded(info.context.loaders.member_contacts(size, include_archived), self.db_id)
+            if found is not NOT_LOADED:
+                rows, total = found
+                return connection_from_rows(rows, total, size, Contact.from_row, _contact_cursor)
+        return _load_contacts(info, self.db_id, size, after, include_archived)
 
-    @strawberry.field(description="The cohorts (visible to you) the member belongs to.")
-    async def cohorts(
-        self, info: AnyInfo
-    ) -> list[Annotated[Cohort, strawberry.lazy("network.api.types")]]:
-        rows = await info.context.loaders.member_cohorts.load(self.db_id)
+    @strawberry.field(
+        description="The cohorts (visible to you) the member belongs to.",
+        graphql_type=list[Annotated["Cohort", strawberry.lazy("network.api.types")]],
+    )
+    def cohorts(self, info: AnyInfo) -> list[Cohort] | Awaitable[list[Cohort]]:
+        rows = loaded(info.context.loaders.member_cohorts, self.db_id)
+        if rows is NOT_LOADED:
+            return _load_cohorts(info, self.db_id)
         return [Cohort.from_row(row) for row in rows]
+
+
+def _contacts_page_size(first: int | None) -> int:
+    size = 20 if first is None else first
+    if size < 0 or size > MAX_PAGE_SIZE:
+        raise InvalidArgumentError(
+            "first", "INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE_SIZE}."
+        )
+    return size
+
+
+async def _load_partner(info: AnyInfo, partner_id: uuid.UUID) -> Partner | None:
+    row = await info.context.loaders.partner.load(partner_id)
+    return Partner.from_row(row) if row else None
+
+
+async def _load_contacts(
+    info: AnyInfo, member_id: uuid.UUID, size: int, after: str | None, include_archived: bool
+) -> Connection[Contact]:
+    if after is None:
+        rows, total = await info.context.loaders.member_contacts(size, include_archived).load(
+            member_id
+        )
+        return connection_from_rows(rows, total, size, Contact.from_row, _contact_cursor)
+    query = contacts_service.ContactQuery(member_id=member_id, include_archived=include_archived)
+    try:
+        page = await contacts_service.list_contacts(
+            info.context.session, info.context.principal, query, first=size, after=after
+        )
+    except DomainError as error:
+        raise InvalidArgumentError(
+            error.errors[0].field, error.errors[0].code, error.errors[0].message
+        ) from error
+    return connection_from_page(page, Contact.from_row)
+
+
+async def _load_cohorts(info: AnyInfo, member_id: uuid.UUID) -> list[Cohort]:
+    rows = await info.context.loaders.member_cohorts.load(member_id)
+    return [Cohort.from_row(row) for row in rows]
+
+
+async def prefetch_members(
+    info: AnyInfo, nodes: Sequence[Member], fields: Iterable[SelectedField]
+) -> None:
+    """Start, one batch per relation, the loads the selected fields of these members need.
+
+    Each batch is the query the field's DataLoader would have sent anyway (same loader, same
+    scope), so the statement count does not change; the nodes' fields then resolve without
+    awaiting. A failed load is left in its loader, for the field itself to raise.
+    """
+    loaders = info.context.loaders
+    ids = [node.db_id for node in nodes]
+    pending: list[Awaitable[Any]] = []
+    for field in fields:
+        if field.name == "partner":
+            partner_ids = {node.partner_id for node in nodes if node.partner_id is not None}
+            pending.append(loaders.partner.load_many(partner_ids))
+        elif field.name == "cohorts":
+            pending.append(loaders.member_cohorts.load_many(ids))
+        elif field.name == "contacts" and field.arguments.get("after") is None:
+            # Arguments come as the query wrote them: a literal Int as its text (validated
+            # already), a variable as its value; the resolver then asks for the same key.
+            first = field.arguments.get("first", 20)
+            size = 20 if first is None else int(first)
+            include_archived = field.arguments.get("includeArchived", False) is True
+            if 0 <= size <= MAX_PAGE_SIZE:
+                loader = loaders.member_contacts(size, include_archived)
+                pending.append(loader.load_many(ids))
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def member_connection(info: AnyInfo, page: Page) -> Connection[Member]:
+    """A page of members whose relations, as far as the query selects them, are loaded."""
+    connection = connection_from_page(page, Member.from_row)
+    nodes = [edge.node for edge in connection.edges]
+    await prefetch_members(info, nodes, selected_below(info, "edges", "node"))
+    return connection
 
 
 @strawberry.type(description="How far one member of a cohort has got with one star step.")

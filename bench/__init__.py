@@ -1,0 +1,1 @@
+"""Benchmarks and their dataset generator (not shipped with the app; results in BENCHMARKS.md)."""
