@@ -78,7 +78,7 @@ class Loaders:
             lambda ids: programme.progress_of_cohorts(session, principal, ids), default=[]
         )
         self.cohort_member_count = _by_id(
-            lambda ids: programme.count_members(session, ids), default=0
+            lambda ids: programme.count_members(session, principal, ids), default=0
         )
         self._member_contacts: dict[tuple[int, bool], DataLoader[uuid.UUID, ContactsPage]] = {}
 

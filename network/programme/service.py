@@ -352,12 +352,16 @@ async def record_step_progress(
 
 
 async def count_members(
-    session: AsyncSession, cohort_ids: Sequence[uuid.UUID]
+    session: AsyncSession, principal: Principal, cohort_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
-    """How many members each cohort has."""
+    """How many members each cohort has, of those the principal may see."""
     statement = (
         select(CohortMember.cohort_id, func.count())
-        .where(CohortMember.cohort_id.in_(cohort_ids))
+        .where(
+            CohortMember.cohort_id.in_(cohort_ids),
+            cohort_condition(principal, CohortMember.cohort_id),
+            member_condition(principal, CohortMember.member_id),
+        )
         .group_by(CohortMember.cohort_id)
     )
     return dict((await session.execute(statement)).all())
