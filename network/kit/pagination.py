@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import uuid
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Row, Select, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import Uuid
 
 from network.kit.errors import DomainError
 
@@ -123,13 +124,41 @@ def clamp_first(first: int | None) -> int:
     return first
 
 
+def _typed(value: Any, expected: type | None) -> Any:
+    """A cursor value (from JSON) as the column's Python type; ValueError when it is not one."""
+    if expected is bool or isinstance(value, bool) or value is None:
+        raise ValueError("not a sort key value")
+    if expected is int and isinstance(value, int):
+        return value
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("sort key values other than integers travel as text")
+    if expected is uuid.UUID:
+        return uuid.UUID(value)
+    if expected is datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a date-time sort key carries its offset")
+        return moment
+    if expected is date:
+        return date.fromisoformat(value)
+    if expected is not None and issubclass(expected, enum.Enum):
+        return expected(value)
+    if expected is str:
+        return value
+    raise ValueError(f"no cursor support for {expected}")
+
+
 def _bind(value: Any, column: ColumnElement[Any]) -> ColumnElement[Any]:
-    if isinstance(column.type, Uuid) and isinstance(value, str):
-        try:
-            value = uuid.UUID(value)
-        except ValueError as exc:
-            raise DomainError.one("after", "INVALID_CURSOR", "This cursor is not valid.") from exc
-    return literal(value, type_=column.type)
+    """A forged or stale cursor value of the wrong type is a user error, never a SQL error."""
+    try:
+        expected: type | None = column.type.python_type
+    except NotImplementedError:
+        expected = None
+    try:
+        typed = _typed(value, expected)
+    except ValueError as exc:
+        raise DomainError.one("after", "INVALID_CURSOR", "This cursor is not valid.") from exc
+    return literal(typed, type_=column.type)
 
 
 async def keyset_page(
