@@ -14,15 +14,13 @@ from network.api.queries import NODE_RESOLVERS
 from network.api.relay import (
     Connection,
     Node,
-    as_argument_error,
-    connection_from_page,
     decode_filter_id,
     decode_id,
+    list_connection,
 )
 from network.api.types import AnyInfo, Cohort, Member, UserError
 from network.initiatives import service as initiatives
 from network.kit.enums import FourCo
-from network.kit.errors import DomainError
 from network.kit.ids import to_global_id
 
 strawberry.enum(FourCo, description="The Four Co's: the ways a member practises co-production.")
@@ -106,13 +104,12 @@ class InitiativesQuery:
             cohort_id=decode_filter_id(f.cohort_id, "Cohort", "filter.cohortId"),
             four_co=f.four_co,
         )
-        try:
-            page = await initiatives.list_initiatives(
+        return await list_connection(
+            initiatives.list_initiatives(
                 info.context.session, principal, query, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, Initiative.from_row)
+            ),
+            Initiative.from_row,
+        )
 
 
 @strawberry.input

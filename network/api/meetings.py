@@ -19,16 +19,14 @@ from network.api.queries import NODE_RESOLVERS
 from network.api.relay import (
     Connection,
     Node,
-    as_argument_error,
-    connection_from_page,
     connection_from_rows,
     decode_filter_id,
     decode_id,
+    list_connection,
 )
 from network.api.types import AnyInfo, Cohort, Contact, UserError
 from network.auth.principal import Principal
 from network.kit.enums import MeetingStatus, RsvpResponse
-from network.kit.errors import DomainError
 from network.kit.ids import to_global_id
 from network.kit.pagination import MAX_PAGE_SIZE, encode_cursor
 from network.kit.sentinel import UNSET
@@ -230,18 +228,17 @@ class NetworkMeeting(Node):
             return connection_from_rows(
                 rows, total, size, MeetingInvitation.from_row, _invitation_cursor
             )
-        try:
-            page = await repository.list_invitations(
+        return await list_connection(
+            repository.list_invitations(
                 info.context.session,
                 info.context.principal,
                 self.db_id,
                 first=size,
                 after=after,
                 response=wanted,
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, MeetingInvitation.from_row)
+            ),
+            MeetingInvitation.from_row,
+        )
 
     @strawberry.field(description="How many of the invitees you may see gave each answer.")
     async def response_counts(self, info: AnyInfo) -> ResponseCounts:
@@ -369,13 +366,12 @@ class MeetingsQuery:
             starts_before=f.to,
             status=f.status,
         )
-        try:
-            page = await repository.list_meetings(
+        return await list_connection(
+            repository.list_meetings(
                 info.context.session, principal, query, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, NetworkMeeting.from_row)
+            ),
+            NetworkMeeting.from_row,
+        )
 
     @strawberry.field(description="One network meeting, or null if you may not see it.")
     async def network_meeting(self, info: AnyInfo, id: strawberry.ID) -> NetworkMeeting | None:

@@ -10,9 +10,13 @@ import strawberry
 
 from network.api.mutations import run_mutation
 from network.api.queries import NODE_RESOLVERS
-from network.api.relay import Connection, Node, as_argument_error, connection_from_page, decode_id
+from network.api.relay import (
+    Connection,
+    Node,
+    decode_id,
+    list_connection,
+)
 from network.api.types import AnyInfo, Contact, UserError
-from network.kit.errors import DomainError
 from network.kit.ids import to_global_id
 from network.messaging import service as messaging
 from network.messaging.models import OutboxStatus
@@ -110,13 +114,12 @@ class MessagingQuery:
         principal = info.context.require_principal()
         f = filter or OutboxMessageFilter()
         query = messaging.OutboxQuery(status=f.status, template=f.template, to_email=f.to_email)
-        try:
-            page = await messaging.list_outbox_messages(
+        return await list_connection(
+            messaging.list_outbox_messages(
                 info.context.session, principal, query, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, OutboxMessage.from_row)
+            ),
+            OutboxMessage.from_row,
+        )
 
 
 @strawberry.type

@@ -13,9 +13,9 @@ from network.api.relay import (
     Connection,
     Node,
     as_argument_error,
-    connection_from_page,
     decode_filter_id,
     decode_id,
+    list_connection,
 )
 from network.api.types import (
     AnyInfo,
@@ -140,13 +140,10 @@ class CrmQuery:
         self, info: AnyInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Partner]:
         principal = info.context.require_principal()
-        try:
-            page = await partners.list_partners(
-                info.context.session, principal, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, Partner.from_row)
+        return await list_connection(
+            partners.list_partners(info.context.session, principal, first=first, after=after),
+            Partner.from_row,
+        )
 
     @strawberry.field(description="Member organisations you may see, by name.")
     async def members(
@@ -199,13 +196,12 @@ class CrmQuery:
             language=_text(f.language, "filter.language"),
             include_archived=f.include_archived,
         )
-        try:
-            page = await contacts.list_contacts(
+        return await list_connection(
+            contacts.list_contacts(
                 info.context.session, principal, query, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, Contact.from_row)
+            ),
+            Contact.from_row,
+        )
 
     @strawberry.field(description="One contact, or null if you may not see it.")
     async def contact(self, info: AnyInfo, id: strawberry.ID) -> Contact | None:
@@ -229,13 +225,12 @@ class CrmQuery:
             search=_text(f.search, "filter.search"),
             partner_id=await _partner_id(info, _text(f.partner_slug, "filter.partnerSlug")),
         )
-        try:
-            page = await programme.list_cohorts(
+        return await list_connection(
+            programme.list_cohorts(
                 info.context.session, principal, query, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, Cohort.from_row)
+            ),
+            Cohort.from_row,
+        )
 
     @strawberry.field(description="One cohort, or null if you may not see it.")
     async def cohort(self, info: AnyInfo, id: strawberry.ID) -> Cohort | None:

@@ -156,3 +156,14 @@ def as_argument_error(error: DomainError) -> InvalidArgumentError:
     """A domain error raised while reading (bad cursor, page size) as a GraphQL error."""
     first = error.errors[0]
     return InvalidArgumentError(first.field, first.code, first.message)
+
+
+async def list_connection(
+    fetch: Awaitable[Page], to_node: Callable[[Any], NodeType]
+) -> Connection[NodeType]:
+    """Await a service's page and wrap it; a bad `first` or `after` is an argument error."""
+    try:
+        page = await fetch
+    except DomainError as error:
+        raise as_argument_error(error) from error
+    return connection_from_page(page, to_node)

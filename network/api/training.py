@@ -14,14 +14,12 @@ from network.api.queries import NODE_RESOLVERS
 from network.api.relay import (
     Connection,
     Node,
-    as_argument_error,
-    connection_from_page,
     decode_filter_id,
     decode_id,
+    list_connection,
 )
 from network.api.training_types import Booking, Course, TrainingSession, loaders
 from network.api.types import AnyInfo, UserError
-from network.kit.errors import DomainError
 from network.kit.sentinel import UNSET
 from network.training import service as training
 from network.training.enums import BookingStatus, CourseFormat, TrainingSessionStatus
@@ -110,13 +108,10 @@ class TrainingQuery:
         query = training.CourseQuery(
             format=f.format, cpd_certified=f.cpd_certified, search=_text(f.search, "filter.search")
         )
-        try:
-            page = await training.list_courses(
-                info.context.session, principal, query, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, Course.from_row)
+        return await list_connection(
+            training.list_courses(info.context.session, principal, query, first=first, after=after),
+            Course.from_row,
+        )
 
     @strawberry.field(description="Training sessions you may see, in order of their start.")
     async def training_sessions(
@@ -136,13 +131,12 @@ class TrainingQuery:
             has_seats=f.has_seats,
             status=f.status,
         )
-        try:
-            page = await training.list_sessions(
+        return await list_connection(
+            training.list_sessions(
                 info.context.session, principal, query, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, TrainingSession.from_row)
+            ),
+            TrainingSession.from_row,
+        )
 
     @strawberry.field(description="One training session, or null if you may not see it.")
     async def training_session(self, info: AnyInfo, id: strawberry.ID) -> TrainingSession | None:
@@ -166,13 +160,12 @@ class TrainingQuery:
             contact_id=decode_filter_id(f.contact_id, "Contact", "filter.contactId"),
             status=f.status,
         )
-        try:
-            page = await training.list_bookings(
+        return await list_connection(
+            training.list_bookings(
                 info.context.session, principal, query, first=first, after=after
-            )
-        except DomainError as error:
-            raise as_argument_error(error) from error
-        return connection_from_page(page, Booking.from_row)
+            ),
+            Booking.from_row,
+        )
 
 
 @strawberry.input

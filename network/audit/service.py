@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -22,6 +23,8 @@ def _plain(value: Any) -> Any:
         return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
@@ -65,3 +68,28 @@ async def history(
         .limit(limit)
     )
     return (await session.execute(statement)).all()
+
+
+def apply_changes(entity: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Set the fields whose new value differs; return those fields with their new values."""
+    changed = {k: v for k, v in changes.items() if getattr(entity, k) != v}
+    for key, value in changed.items():
+        setattr(entity, key, value)
+    return changed
+
+
+async def apply_and_record(
+    session: AsyncSession,
+    principal: Principal,
+    entity: Any,
+    changes: Mapping[str, Any],
+    *,
+    action: str,
+    entity_type: str,
+) -> dict[str, Any]:
+    """Apply a partial update and, if anything changed, audit exactly what changed."""
+    changed = apply_changes(entity, changes)
+    if changed:
+        await session.flush()
+        record(session, principal, action, entity_type, entity.id, changed)
+    return changed

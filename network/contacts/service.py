@@ -20,7 +20,8 @@ from network.auth.principal import Principal
 from network.auth.scope import contact_condition
 from network.contacts.models import Contact
 from network.db import utcnow
-from network.kit.errors import DomainError, Errors, NotFound
+from network.kit.errors import DomainError, Errors
+from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_email, clean_language, clean_text
 from network.members.service import load_member
@@ -132,17 +133,8 @@ async def load_contact(
     session: AsyncSession, principal: Principal, contact_id: uuid.UUID | None, field: str
 ) -> Contact:
     """The contact as an entity, locked for changing it; hidden and missing look the same."""
-    if contact_id is None:
-        raise NotFound(field, "contact")
-    statement = (
-        select(Contact)
-        .where(Contact.id == contact_id, contact_condition(principal))
-        .with_for_update()
-    )
-    contact = (await session.scalars(statement)).one_or_none()
-    if contact is None:
-        raise NotFound(field, "contact")
-    return contact
+    visible = contact_condition(principal)
+    return await load_visible(session, Contact, contact_id, visible, field=field, what="contact")
 
 
 async def _email_taken(
@@ -299,12 +291,9 @@ async def update_contact(
     if email_opt_outs is not UNSET:
         changes["email_opt_outs"] = _clean_opt_outs(errors, email_opt_outs or [])
     errors.raise_if_any()
-    changed = {k: v for k, v in changes.items() if getattr(contact, k) != v}
-    for key, value in changed.items():
-        setattr(contact, key, value)
-    if changed:
-        await session.flush()
-        audit.record(session, principal, "contact.updated", "Contact", contact.id, changed)
+    await audit.apply_and_record(
+        session, principal, contact, changes, action="contact.updated", entity_type="Contact"
+    )
     return contact
 
 

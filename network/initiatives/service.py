@@ -157,10 +157,12 @@ async def update_initiative(
     if star_step is not UNSET:
         changes["star_step"] = star_step
     errors.raise_if_any()
-    changed = {k: v for k, v in changes.items() if getattr(initiative, k) != v}
-    for key, value in changed.items():
-        setattr(initiative, key, value)
-    if changed:
-        await session.flush()
-        audit.record(session, principal, "initiative.updated", "Initiative", initiative.id, changed)
+    await audit.apply_and_record(
+        session,
+        principal,
+        initiative,
+        changes,
+        action="initiative.updated",
+        entity_type="Initiative",
+    )
     return initiative

@@ -25,6 +25,7 @@ from network.db import utcnow
 from network.kit.calendar import CalendarMethod, build_calendar
 from network.kit.enums import MeetingStatus, Network, RsvpResponse, StarStep
 from network.kit.errors import DomainError, Errors, NotFound
+from network.kit.loading import load_visible
 from network.kit.sentinel import UNSET
 from network.kit.validation import clean_text
 from network.meetings import emails, links
@@ -67,17 +68,10 @@ async def load_meeting(
     session: AsyncSession, principal: Principal, meeting_id: uuid.UUID | None, field: str
 ) -> NetworkMeeting:
     """The meeting as an entity, locked for changing it; hidden and missing look the same."""
-    if meeting_id is None:
-        raise NotFound(field, "meeting")
-    statement = (
-        select(NetworkMeeting)
-        .where(NetworkMeeting.id == meeting_id, meeting_condition(principal, NetworkMeeting.id))
-        .with_for_update()
+    visible = meeting_condition(principal, NetworkMeeting.id)
+    return await load_visible(
+        session, NetworkMeeting, meeting_id, visible, field=field, what="meeting"
     )
-    meeting = (await session.scalars(statement)).one_or_none()
-    if meeting is None:
-        raise NotFound(field, "meeting")
-    return meeting
 
 
 def require_meeting_manager(principal: Principal, meeting: NetworkMeeting, field: str) -> None:
@@ -277,11 +271,9 @@ async def reschedule_meeting(
         changes["reminder_offsets_minutes"] = clean_offsets(errors, reminder_offsets_minutes)
     errors.raise_if_any()
     changes.update(starts_at=start, ends_at=end, time_zone=zone)
-    changed = {k: v for k, v in changes.items() if getattr(meeting, k) != v}
+    changed = audit.apply_changes(meeting, changes)
     if not changed:
         return meeting
-    for key, value in changed.items():
-        setattr(meeting, key, value)
     visible_change = [k for k in changed if k != "reminder_offsets_minutes"]
     if visible_change:
         meeting.sequence += 1

@@ -15,7 +15,8 @@ from network.auth.policy import require_manager
 from network.auth.principal import Principal, PrincipalKind
 from network.auth.scope import cohort_condition, member_condition
 from network.kit.enums import MembershipStatus, Network
-from network.kit.errors import Errors, NotFound, PermissionDenied
+from network.kit.errors import Errors, PermissionDenied
+from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_country, clean_text
 from network.members.models import Member
@@ -104,15 +105,10 @@ async def load_member(
     for_update: bool = False,
 ) -> Member:
     """The member as an entity for changing it; hidden and missing look the same."""
-    if member_id is None:
-        raise NotFound(field, "member")
-    statement = select(Member).where(Member.id == member_id, member_condition(principal, Member.id))
-    if for_update:
-        statement = statement.with_for_update()
-    member = (await session.scalars(statement)).one_or_none()
-    if member is None:
-        raise NotFound(field, "member")
-    return member
+    visible = member_condition(principal, Member.id)
+    return await load_visible(
+        session, Member, member_id, visible, field=field, what="member", for_update=for_update
+    )
 
 
 async def _partner_for(
@@ -244,10 +240,7 @@ async def update_member(
             raise PermissionDenied("partnerSlug", "This member is assigned to another partner.")
         changes["partner_id"] = await _partner_for(session, principal, errors, partner_slug)
     errors.raise_if_any()
-    changed = {k: v for k, v in changes.items() if getattr(member, k) != v}
-    for key, value in changed.items():
-        setattr(member, key, value)
-    if changed:
-        await session.flush()
-        audit.record(session, principal, "member.updated", "Member", member.id, changed)
+    await audit.apply_and_record(
+        session, principal, member, changes, action="member.updated", entity_type="Member"
+    )
     return member

@@ -19,7 +19,8 @@ from network.auth.principal import Principal, PrincipalKind
 from network.auth.scope import cohort_condition, member_condition
 from network.db import utcnow
 from network.kit.enums import Network, StarStep, StepStatus
-from network.kit.errors import DomainError, Errors, NotFound
+from network.kit.errors import DomainError, Errors
+from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_text
 from network.meetings.service import invite_to_upcoming_meetings
@@ -148,17 +149,8 @@ async def load_cohort(
     session: AsyncSession, principal: Principal, cohort_id: uuid.UUID | None, field: str
 ) -> Cohort:
     """The cohort as an entity, locked for changing it; hidden and missing look the same."""
-    if cohort_id is None:
-        raise NotFound(field, "cohort")
-    statement = (
-        select(Cohort)
-        .where(Cohort.id == cohort_id, cohort_condition(principal, Cohort.id))
-        .with_for_update()
-    )
-    cohort = (await session.scalars(statement)).one_or_none()
-    if cohort is None:
-        raise NotFound(field, "cohort")
-    return cohort
+    visible = cohort_condition(principal, Cohort.id)
+    return await load_visible(session, Cohort, cohort_id, visible, field=field, what="cohort")
 
 
 async def create_cohort(

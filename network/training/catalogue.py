@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.audit import service as audit
 from network.auth.policy import require_staff
 from network.auth.principal import Principal
-from network.kit.errors import Errors, NotFound
+from network.kit.errors import Errors
+from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
 from network.kit.sentinel import UNSET
 from network.kit.validation import clean_text
@@ -81,15 +82,10 @@ async def load_course(
     for_update: bool = False,
 ) -> Course:
     """The course as an entity; a missing one is NOT_FOUND on `field`."""
-    if course_id is None:
-        raise NotFound(field, "course")
-    statement = select(Course).where(Course.id == course_id, course_condition(principal))
-    if for_update:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    course = (await session.scalars(statement)).one_or_none()
-    if course is None:
-        raise NotFound(field, "course")
-    return course
+    visible = course_condition(principal)
+    return await load_visible(
+        session, Course, course_id, visible, field=field, what="course", for_update=for_update
+    )
 
 
 def _clean_cpd_hours(errors: Errors, value: Any) -> Decimal | None:
@@ -210,17 +206,7 @@ async def update_course(
             changes.get("cpd_hours", course.cpd_hours),
         )
     errors.raise_if_any()
-    changed = {k: v for k, v in changes.items() if getattr(course, k) != v}
-    for key, value in changed.items():
-        setattr(course, key, value)
-    if changed:
-        await session.flush()
-        audit.record(
-            session,
-            principal,
-            "course.updated",
-            "Course",
-            course.id,
-            {k: (str(v) if isinstance(v, Decimal) else v) for k, v in changed.items()},
-        )
+    await audit.apply_and_record(
+        session, principal, course, changes, action="course.updated", entity_type="Course"
+    )
     return course

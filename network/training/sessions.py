@@ -24,6 +24,7 @@ from network.auth.policy import require_staff
 from network.auth.principal import Principal
 from network.db import utcnow
 from network.kit.errors import DomainError, Errors, NotFound
+from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
 from network.kit.sentinel import UNSET
 from network.kit.validation import clean_language, clean_text
@@ -157,18 +158,10 @@ async def lock_session(
     Take this lock before counting or changing bookings of the session: it is what makes
     concurrent bookings and cancellations of one session safe.
     """
-    if session_id is None:
-        raise NotFound(field, "training session")
-    statement = (
-        select(TrainingSession)
-        .where(TrainingSession.id == session_id, session_condition(principal))
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    visible = session_condition(principal)
+    return await load_visible(
+        session, TrainingSession, session_id, visible, field=field, what="training session"
     )
-    found = (await session.scalars(statement)).one_or_none()
-    if found is None:
-        raise NotFound(field, "training session")
-    return found
 
 
 async def count_seats(session: AsyncSession, session_id: uuid.UUID) -> SeatCounts:
@@ -524,10 +517,8 @@ async def update_training_session(
         errors.add("status", "SESSION_STARTED", "A session that has started cannot be cancelled.")
     errors.raise_if_any()
 
-    changed = {k: v for k, v in changes.items() if getattr(training, k) != v}
+    changed = audit.apply_changes(training, changes)
     calendar_changed = any(k in CALENDAR_FIELDS for k in changed)
-    for key, value in changed.items():
-        setattr(training, key, value)
     if cancelling:
         return await _cancel_session(session, principal, training, reason, now, changed)
     if calendar_changed:
