@@ -39,15 +39,25 @@ app.add_typer(outbox_app, name="outbox")
 
 
 def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
-    """Run `action(session)` in one transaction; a domain error exits 1 with its message."""
+    """Run `action(session)` in one transaction; a domain error exits 1 with its message.
+
+    After the commit, the delivery of any email the transaction owes is enqueued (a missing
+    Redis only delays it: the workers' sweep finds it).
+    """
+    from network.api.jobs import JobQueue
     from network.db import make_engine, make_session_factory, unit_of_work
 
     async def main() -> T:
-        engine = make_engine(get_settings().database_url, pool_size=2)
+        settings = get_settings()
+        engine = make_engine(settings.database_url, pool_size=2)
+        jobs = JobQueue.from_settings(settings)
         try:
             async with unit_of_work(make_session_factory(engine)) as session:
-                return await action(session)
+                result = await action(session)
+            await jobs.after_commit(session)
+            return result
         finally:
+            await jobs.close()
             await engine.dispose()
 
     try:
