@@ -266,18 +266,25 @@ def reminder(meeting: MeetingFacts, invitee: Invitee, offset_minutes: int) -> Ow
 
 
 async def queue_emails(session: AsyncSession, owed: Sequence[OwedEmail]) -> None:
-    """Write the emails into the outbox, in the caller's transaction (delivered after commit)."""
+    """Write the emails into the outbox, in the caller's transaction (delivered after commit).
+
+    One multi-row INSERT for the whole list (plus one for any attachments), however long.
+    """
     from network.messaging import service as messaging
 
-    for email in owed:
-        await messaging.queue_email(
-            session,
-            template=email.template,
-            to_email=email.to_email,
-            language=email.language,
-            context=email.context,
-            dedup_key=email.dedup_key,
-            contact_id=email.contact_id,
-            kind=email.kind,
-            attachments=email.attachments,
-        )
+    await messaging.queue_emails(
+        session,
+        [
+            messaging.QueuedEmail(
+                template=email.template,
+                to_email=email.to_email,
+                language=email.language,
+                context=email.context,
+                dedup_key=email.dedup_key,
+                contact_id=email.contact_id,
+                kind=email.kind,
+                attachments=email.attachments,
+            )
+            for email in owed
+        ],
+    )

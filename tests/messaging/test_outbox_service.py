@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.messaging.mime import Attachment
 from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
-from network.messaging.service import queue_email, take_queued_ids
+from network.messaging.service import QueuedEmail, queue_email, queue_emails, take_queued_ids
 from tests.factories import Factory
 
 CONTEXT = {"recipient_name": "Anna", "title": "Hello", "paragraphs": ["One."]}
@@ -159,4 +159,145 @@ async def test_a_rolled_back_transaction_leaves_no_message_and_no_job(
     assert message_id is not None
     await session.rollback()
     assert await count(session) == 0
+    assert take_queued_ids(session) == []
+
+
+def owed(key: str, **changes: Any) -> QueuedEmail:
+    arguments: dict[str, Any] = {
+        "template": "notice",
+        "to_email": f"{key}@example.org",
+        "language": "en",
+        "context": CONTEXT,
+        "dedup_key": key,
+        **changes,
+    }
+    return QueuedEmail(**arguments)
+
+
+class Statements:
+    """Counts the SQL statements a block sends."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.engine = session.bind.sync_engine  # type: ignore[union-attr]
+        self.seen: list[str] = []
+
+    def __enter__(self) -> Statements:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.seen.append(statement)
+
+
+async def test_queue_emails_writes_a_batch_in_one_statement_per_table(
+    session: AsyncSession, make: Factory
+) -> None:
+    contact = await make.contact(await make.member(), email="anna@council.example")
+    await session.flush()
+    invite = Attachment("invite.ics", "text/calendar; charset=utf-8", b"BEGIN:VCALENDAR")
+    batch = [
+        owed(f"bulk-{n}", contact_id=contact.id, kind="programme", language="cy")
+        for n in range(150)
+    ]
+    batch[3] = owed("bulk-3", attachments=[invite, Attachment("b.txt", "text/plain", b"b")])
+    with Statements(session) as statements:
+        ids = await queue_emails(session, batch)
+    inserts = [s for s in statements.seen if s.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 2, statements.seen
+    assert len(ids) == 150 == len(set(ids))
+    rows = {m.id: m for m in (await session.scalars(select(OutboxMessage))).all()}
+    assert [rows[i].dedup_key for i in ids] == [f"bulk-{n}" for n in range(150)]
+    assert rows[ids[0]].contact_id == contact.id
+    assert (rows[ids[0]].kind, rows[ids[0]].language) == ("programme", "cy")
+    assert rows[ids[3]].attachment_count == 2
+    files = (
+        await session.scalars(select(OutboxAttachment).order_by(OutboxAttachment.position))
+    ).all()
+    assert [(f.message_id, f.position, f.filename) for f in files] == [
+        (ids[3], 0, "invite.ics"),
+        (ids[3], 1, "b.txt"),
+    ]
+    assert take_queued_ids(session) == ids
+
+
+async def test_queue_emails_dedups_within_the_batch_and_against_existing_rows(
+    session: AsyncSession,
+) -> None:
+    invite = Attachment("invite.ics", "text/calendar; charset=utf-8", b"BEGIN:VCALENDAR")
+    existing = await queue_email(
+        session,
+        template="notice",
+        to_email="a@example.org",
+        language="en",
+        context=CONTEXT,
+        dedup_key="old",
+    )
+    assert existing is not None
+    take_queued_ids(session)
+    ids = await queue_emails(
+        session,
+        [
+            owed("new"),
+            owed("old", attachments=[invite]),  # taken already: no row, no attachment
+            owed("new", to_email="second@example.org"),  # repeated: the first one wins
+            owed("other"),
+        ],
+    )
+    assert len(ids) == 2
+    assert await count(session) == 3
+    rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))).all()
+    assert sorted((r.dedup_key, r.to_email) for r in rows) == [
+        ("new", "new@example.org"),
+        ("other", "other@example.org"),
+    ]
+    assert (await session.scalars(select(OutboxAttachment))).all() == []
+    assert take_queued_ids(session) == ids
+    assert await queue_emails(session, [owed("new"), owed("old")]) == []
+    assert await queue_emails(session, []) == []
+    assert take_queued_ids(session) == []
+
+
+async def test_queue_emails_keeps_opt_out_details_for_delivery(
+    session: AsyncSession, make: Factory
+) -> None:
+    contact = await make.contact(await make.member(), email="opted@out.example")
+    contact.email_opt_outs = ["programme"]
+    await session.flush()
+    ids = await queue_emails(
+        session,
+        [
+            owed("opted-1", contact_id=contact.id, kind="programme"),
+            owed("opted-2", contact_id=contact.id, kind=None),
+        ],
+    )
+    # As with queue_email: owed now, checked (and SKIPPED) at delivery time.
+    rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.dedup_key))).all()
+    assert [(r.id, r.contact_id, r.kind, r.status) for r in rows] == [
+        (ids[0], contact.id, "programme", OutboxStatus.PENDING),
+        (ids[1], contact.id, None, OutboxStatus.PENDING),
+    ]
+
+
+async def test_queue_emails_refuses_the_whole_batch_for_one_bad_message(
+    session: AsyncSession,
+) -> None:
+    with pytest.raises(ValueError, match="language must be one of"):
+        await queue_emails(session, [owed("fine"), owed("bad", language="pt")])
+    assert await count(session) == 0
+    assert take_queued_ids(session) == []
+
+
+async def test_a_rolled_back_batch_leaves_no_message_attachment_or_job(
+    session: AsyncSession,
+) -> None:
+    await session.commit()  # start from a clean transaction
+    invite = Attachment("invite.ics", "text/calendar; charset=utf-8", b"BEGIN:VCALENDAR")
+    ids = await queue_emails(session, [owed("rb-1", attachments=[invite]), owed("rb-2")])
+    assert len(ids) == 2
+    await session.rollback()
+    assert await count(session) == 0
+    assert (await session.scalars(select(OutboxAttachment))).all() == []
     assert take_queued_ids(session) == []
