@@ -21,6 +21,7 @@ run: install services
 	scripts/run.sh
 
 test: install services
+	scripts/ensure-tools.sh
 	scripts/test.sh
 
 schema: install

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import GraphQLRouter
 
+from network.api.certificates_routes import certificates_router
 from network.api.context import Context
 from network.api.downloads import downloads_router
 from network.api.jobs import JobQueue
@@ -107,6 +108,8 @@ def create_app(
                 token_rejected=rejected,
                 request_id=request_id,
                 jobs=state["jobs"],
+                # For per-client limits (verifyCertificate); never used to authorise anything.
+                extra={"client_address": request.client.host if request.client else ""},
             )
 
     app = FastAPI(title="Network CRM", lifespan=lifespan, default_response_class=JSONResponse)
@@ -118,6 +121,7 @@ def create_app(
     app.include_router(graphql_app, prefix="/graphql")
     app.include_router(meetings_router(lambda: state["sessions"]))
     app.include_router(downloads_router(lambda: state["sessions"]))
+    app.include_router(certificates_router(lambda: state["sessions"], lambda: state["redis"]))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz")

@@ -1,7 +1,9 @@
 """Imports every model so that metadata is complete (for Alembic and the tests)."""
 
 from network.audit.models import AuditEvent
+from network.auth.login_links import LoginLink
 from network.auth.models import ApiToken, User
+from network.certificates.models import Certificate, CertificateCounter
 from network.contacts.models import Contact
 from network.db import Base
 from network.initiatives.models import Initiative
@@ -17,11 +19,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Booking",
+    "Certificate",
+    "CertificateCounter",
     "Cohort",
     "CohortMember",
     "Contact",
     "Course",
     "Initiative",
+    "LoginLink",
     "MeetingInvitation",
     "MeetingReminder",
     "Member",

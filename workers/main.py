@@ -18,7 +18,7 @@ from arq.typing import WorkerCoroutine
 from arq.worker import run_worker
 
 from network.config import Settings, get_settings
-from workers import meetings, outbox, training
+from workers import certificates, meetings, outbox, training
 from workers.runtime import Runtime
 
 logger = logging.getLogger("workers")
@@ -64,6 +64,13 @@ def settings_for(settings: Settings) -> dict[str, Any]:
             ping,
             # No stored result: a finished job's id can be used again at once.
             func(job(outbox.deliver_outbox), name="deliver_outbox", keep_result=0, max_tries=3),
+            # Attendance marked ATTENDED: issue the certificates owed (idempotent in PostgreSQL).
+            func(
+                job(certificates.issue_certificates),
+                name="issue_certificates",
+                keep_result=0,
+                max_tries=3,
+            ),
         ],
         "cron_jobs": [
             cron(

@@ -25,6 +25,7 @@ from network.messaging.service import take_queued_ids
 logger = logging.getLogger("network.api.jobs")
 
 DELIVER_OUTBOX = "deliver_outbox"
+ISSUE_CERTIFICATES = "issue_certificates"
 
 
 def outbox_job_id(first_id: uuid.UUID, attempts: int = 0) -> str:
@@ -104,6 +105,14 @@ class JobQueue:
         enqueued = 0
         for n in range(batches):
             enqueued += await self.enqueue(DELIVER_OUTBOX, None, job_id=f"outbox-drain:{tag}:{n}")
+        return enqueued
+
+    async def issue_certificates(self, booking_ids: Sequence[uuid.UUID]) -> int:
+        """Enqueue issuing the certificates these (just ATTENDED) bookings are owed."""
+        enqueued = 0
+        for start in range(0, len(booking_ids), self.batch_size):
+            batch = [str(i) for i in booking_ids[start : start + self.batch_size]]
+            enqueued += await self.enqueue(ISSUE_CERTIFICATES, batch)
         return enqueued
 
     async def after_commit(self, session: AsyncSession) -> int:

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 )
 
 from network.api.audit import AuditQuery
+from network.api.certificates import CertificatesMutation, CertificatesQuery
 from network.api.initiatives import InitiativesMutation, InitiativesQuery
 from network.api.meetings import MeetingsMutation, MeetingsQuery
 from network.api.messaging import MessagingMutation, MessagingQuery
@@ -59,13 +60,26 @@ class HideUnexpectedErrors(MaskErrors):
 
 # Each part of the domain contributes a query and a mutation class; the roots inherit them all.
 @strawberry.type
-class Query(CrmQuery, AuditQuery, MeetingsQuery, InitiativesQuery, TrainingQuery, MessagingQuery):
+class Query(
+    CrmQuery,
+    AuditQuery,
+    MeetingsQuery,
+    InitiativesQuery,
+    TrainingQuery,
+    MessagingQuery,
+    CertificatesQuery,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    CrmMutation, MeetingsMutation, InitiativesMutation, TrainingMutation, MessagingMutation
+    CrmMutation,
+    MeetingsMutation,
+    InitiativesMutation,
+    TrainingMutation,
+    MessagingMutation,
+    CertificatesMutation,
 ):
     pass
 

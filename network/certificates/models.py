@@ -1,0 +1,74 @@
+"""Issued CPD certificates and the per-year counters that number them without gaps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from network.certificates.enums import CertificateStatus
+from network.db import Base, created_at_column, uuid_pk
+from network.kit.columns import enum_column_type
+
+
+class CertificateCounter(Base):
+    """The last number issued in a year; locked FOR UPDATE by the issuing transaction."""
+
+    __tablename__ = "certificate_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Certificate(Base):
+    """A CPD certificate: a record that never changes once issued, except its status.
+
+    The snapshot columns (holder, course, dates, hours, language) and the PDF with its SHA-256
+    are what was certified; later edits to the contact or course do not reach them. A booking
+    holds at most one certificate that is not superseded.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        Index(
+            "uq_certificates_booking_current",
+            "booking_id",
+            unique=True,
+            postgresql_where=text("status <> 'SUPERSEDED'"),
+        ),
+        Index("ix_certificates_session_sort", "session_id", "number"),
+        Index("ix_certificates_contact", "contact_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    verification_code: Mapped[str] = mapped_column(String(64), unique=True)
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"))
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="RESTRICT")
+    )
+    contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"))
+    holder_name: Mapped[str] = mapped_column(String(300))
+    course_title: Mapped[str] = mapped_column(String(200))
+    session_starts_at: Mapped[datetime]
+    session_ends_at: Mapped[datetime]
+    session_date_text: Mapped[str] = mapped_column(String(200))
+    cpd_hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
+    language: Mapped[str] = mapped_column(String(2))
+    issued_at: Mapped[datetime] = created_at_column()
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[CertificateStatus] = mapped_column(
+        enum_column_type(CertificateStatus), default=CertificateStatus.VALID
+    )
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("certificates.id", ondelete="RESTRICT")
+    )
+    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("certificates.id", ondelete="RESTRICT")
+    )
