@@ -23,6 +23,7 @@ from network.db import utcnow
 from network.kit.errors import DomainError, Errors
 from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
+from network.kit.search import contains_text
 from network.kit.validation import clean_email, clean_language, clean_text
 from network.members.service import load_member
 
@@ -68,9 +69,7 @@ def _apply(statement: Select[Any], query: ContactQuery) -> Select[Any]:
     if query.language:
         statement = statement.where(contacts.language == query.language.strip().lower())
     if query.search and query.search.strip():
-        escaped = query.search.strip().replace("\\", "\\\\").replace("%", "\\%")
-        escaped = escaped.replace("_", "\\_")
-        statement = statement.where(_search_text().ilike(f"%{escaped}%", escape="\\"))
+        statement = statement.where(contains_text(_search_text(), query.search))
     return statement
 
 

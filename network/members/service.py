@@ -18,6 +18,7 @@ from network.kit.enums import MembershipStatus, Network
 from network.kit.errors import Errors, PermissionDenied
 from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
+from network.kit.search import contains_text
 from network.kit.validation import clean_country, clean_text
 from network.members.models import Member
 from network.partners.service import find_partner_id, visible_partner_ids
@@ -42,10 +43,6 @@ class MemberQuery:
 def readable(principal: Principal) -> Select[Any]:
     """The members the principal may see, as Core rows (the only way to read members)."""
     return select(*members).where(member_condition(principal, members.id))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def list_members(
@@ -81,8 +78,7 @@ async def list_members(
             )
         )
     if query.search and query.search.strip():
-        pattern = f"%{_escape_like(query.search.strip())}%"
-        statement = statement.where(members.name.ilike(pattern, escape="\\"))
+        statement = statement.where(contains_text(members.name, query.search))
     return await keyset_page(
         session, statement, [members.name, members.id], first=first, after=after
     )

@@ -22,6 +22,7 @@ from network.kit.enums import Network, StarStep, StepStatus
 from network.kit.errors import DomainError, Errors
 from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
+from network.kit.search import contains_text
 from network.kit.validation import clean_text
 from network.meetings.service import invite_to_upcoming_meetings
 from network.members.models import Member
@@ -63,7 +64,7 @@ async def list_cohorts(
     if query.partner_id is not None:
         statement = statement.where(cohorts.partner_id == query.partner_id)
     if query.search and query.search.strip():
-        statement = statement.where(cohorts.name.ilike(f"%{query.search.strip()}%"))
+        statement = statement.where(contains_text(cohorts.name, query.search))
     return await keyset_page(
         session, statement, [cohorts.name, cohorts.id], first=first, after=after
     )

@@ -17,6 +17,7 @@ from network.auth.principal import Principal
 from network.kit.errors import Errors
 from network.kit.loading import load_visible
 from network.kit.pagination import Page, keyset_page
+from network.kit.search import contains_text
 from network.kit.sentinel import UNSET
 from network.kit.validation import clean_text
 from network.training.enums import CourseFormat
@@ -57,9 +58,7 @@ async def list_courses(
     if query.cpd_certified is not None:
         statement = statement.where(courses.cpd_certified == query.cpd_certified)
     if query.search and query.search.strip():
-        escaped = query.search.strip().replace("\\", "\\\\").replace("%", "\\%")
-        escaped = escaped.replace("_", "\\_")
-        statement = statement.where(courses.title.ilike(f"%{escaped}%", escape="\\"))
+        statement = statement.where(contains_text(courses.title, query.search))
     return await keyset_page(
         session, statement, [courses.title, courses.id], first=first, after=after
     )
