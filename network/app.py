@@ -29,6 +29,7 @@ from network.auth.principal import ANONYMOUS
 from network.auth.service import authenticate_token
 from network.config import Settings, get_settings
 from network.db import make_engine, make_session_factory
+from network.portal.routes import portal_router
 
 logger = logging.getLogger("network.app")
 
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(meetings_router(lambda: state["sessions"]))
     app.include_router(downloads_router(lambda: state["sessions"]))
     app.include_router(certificates_router(lambda: state["sessions"], lambda: state["redis"]))
+    app.include_router(portal_router(settings, lambda: state["sessions"], lambda: state["redis"]))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz")

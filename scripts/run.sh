@@ -18,6 +18,10 @@ $BIN/network seed --demo
 staff=$($BIN/network tokens create --email staff@citizenpowered.example)
 wales=$($BIN/network tokens create --email partner@wales.example)
 france=$($BIN/network tokens create --email partner@france.example)
+PORTAL_PASSWORD=${PORTAL_PASSWORD:-demo-portal-password}
+for email in partner@wales.example partner@france.example gwenllian.ellis@ynysmon.example; do
+  printf '%s\n' "$PORTAL_PASSWORD" | $BIN/network users set-password --email "$email" >/dev/null
+done
 
 pids=()
 cleanup() {
@@ -46,6 +50,11 @@ cat <<TXT
   Health:     $BASE_URL/healthz
   Mail sink:  smtp://$SMTP_HOST:$SMTP_PORT, messages saved in var/mail/
   Logs:       var/log/api.log, var/log/worker.log
+
+  Partner portal: $BASE_URL/portal/login
+    partner in Wales          partner@wales.example / $PORTAL_PASSWORD
+    partner in France         partner@france.example / $PORTAL_PASSWORD
+    member contact (My training) gwenllian.ellis@ynysmon.example / $PORTAL_PASSWORD
 
   Demo bearer tokens (send as 'Authorization: Bearer <token>'):
     staff (liaison manager)   $staff
