@@ -110,7 +110,7 @@ async def test_demo_seed_twice_changes_nothing(session: AsyncSession) -> None:
         == second
         == (
             "demo data ready: 16 members, 18 contacts, 3 cohorts, 24 progress records,"
-            " 3 training sessions, 7 bookings, 4 network meetings"
+            " 4 training sessions, 11 bookings, 4 network meetings, 4 certificates"
         )
     )
     assert {name: after_first[name] for name in ("partners", "members", "contacts", "users")} == {

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth import service as auth
 from network.auth.principal import SYSTEM
+from network.certificates.models import Certificate
 from network.contacts import service as contacts
 from network.contacts.models import Contact
+from network.demo.certificates import load_certificates_demo
 from network.demo.meetings import load_meetings_demo
 from network.kit.enums import MembershipStatus, Network, Role, StarStep, StepStatus
 from network.meetings.models import NetworkMeeting
@@ -341,6 +343,7 @@ async def load_demo(session: AsyncSession) -> str:
             )
     await load_training_demo(session)
     await load_meetings_demo(session)
+    await load_certificates_demo(session)
     counts = []
     for model, label in (
         (Member, "members"),
@@ -350,6 +353,7 @@ async def load_demo(session: AsyncSession) -> str:
         (TrainingSession, "training sessions"),
         (Booking, "bookings"),
         (NetworkMeeting, "network meetings"),
+        (Certificate, "certificates"),
     ):
         total = (await session.execute(select(func.count()).select_from(model))).scalar_one()
         counts.append(f"{total} {label}")
