@@ -36,7 +36,7 @@ from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.enums import Network
 from network.kit.errors import DomainError, Errors
-from network.kit.loading import load_visible
+from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_text
 from network.members.models import Member
@@ -132,8 +132,7 @@ async def get_certificates(
     """The visible certificates among `ids` (rows without the PDF), by id."""
     if not ids:
         return {}
-    rows = (await session.execute(readable(principal).where(certificates.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def cpd_hours_by_year(

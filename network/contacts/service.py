@@ -21,7 +21,7 @@ from network.auth.scope import contact_condition
 from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.errors import DomainError, Errors
-from network.kit.loading import load_visible
+from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.validation import clean_email, clean_language, clean_text
@@ -124,8 +124,7 @@ async def get_contacts(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible contacts by id, archived included (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(contacts.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def load_contact(

@@ -17,6 +17,7 @@ from network.auth.scope import member_condition
 from network.initiatives.models import Initiative
 from network.kit.enums import FourCo, StarStep
 from network.kit.errors import Errors, NotFound
+from network.kit.loading import rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.sentinel import UNSET
 from network.kit.validation import clean_text
@@ -66,8 +67,7 @@ async def get_initiatives(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible initiatives by id (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(initiatives.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 def _clean_four_cos(values: Sequence[FourCo]) -> list[str]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.kit.errors import NotFound
@@ -39,3 +40,14 @@ async def load_visible(
     if entity is None:
         raise NotFound(field, what)
     return entity
+
+
+async def rows_by_id(
+    session: AsyncSession, readable: Select[Any], ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Any]:
+    """The rows of a scoped `readable` statement whose id is among `ids`, keyed by id.
+
+    Missing and hidden ids are simply absent: this is what the per-request DataLoaders batch.
+    """
+    statement = readable.where(readable.selected_columns.id.in_(ids))
+    return {row.id: row for row in (await session.execute(statement)).all()}

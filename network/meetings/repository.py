@@ -32,6 +32,7 @@ from network.auth.principal import Principal, PrincipalKind
 from network.auth.scope import contact_condition, visible_cohort_ids
 from network.contacts.models import Contact
 from network.kit.enums import MeetingStatus, Network, RsvpResponse
+from network.kit.loading import rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.sentinel import UNSET
 from network.meetings.models import (
@@ -140,8 +141,7 @@ async def get_meetings(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible meetings by id (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(meetings.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def get_invitations(

@@ -16,7 +16,7 @@ from network.auth.principal import Principal, PrincipalKind
 from network.auth.scope import cohort_condition, member_condition
 from network.kit.enums import MembershipStatus, Network
 from network.kit.errors import Errors, PermissionDenied
-from network.kit.loading import load_visible
+from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.validation import clean_country, clean_text
@@ -88,8 +88,7 @@ async def get_members(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible members by id (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(members.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def load_member(

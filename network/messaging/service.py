@@ -28,6 +28,7 @@ from network.config import get_settings
 from network.contacts.service import EMAIL_KINDS
 from network.db import utcnow
 from network.kit.errors import DomainError, NotFound
+from network.kit.loading import rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import LANGUAGES
 from network.messaging.mime import AttachmentLike, is_safe_header_value
@@ -302,8 +303,7 @@ async def get_outbox_messages(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Any]:
     """Visible outbox messages by id (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(messages.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def retry_outbox_message(

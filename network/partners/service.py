@@ -14,6 +14,7 @@ from network.audit import service as audit
 from network.auth.policy import require_staff
 from network.auth.principal import Principal, PrincipalKind
 from network.kit.errors import Errors
+from network.kit.loading import rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_country, clean_text
 from network.partners.models import Partner
@@ -45,8 +46,7 @@ async def get_partners(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible partners by id (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(partners.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def find_partner_id(session: AsyncSession, slug: str) -> uuid.UUID | None:

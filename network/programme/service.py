@@ -20,7 +20,7 @@ from network.auth.scope import cohort_condition, member_condition
 from network.db import utcnow
 from network.kit.enums import Network, StarStep, StepStatus
 from network.kit.errors import DomainError, Errors
-from network.kit.loading import load_visible
+from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.validation import clean_text
@@ -74,8 +74,7 @@ async def get_cohorts(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible cohorts by id (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(cohorts.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def cohorts_of_members(

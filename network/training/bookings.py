@@ -25,6 +25,7 @@ from network.contacts.models import Contact
 from network.contacts.service import get_contacts
 from network.db import utcnow
 from network.kit.errors import DomainError, Errors, NotFound
+from network.kit.loading import rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_text
 from network.programme.models import CohortMember
@@ -112,8 +113,7 @@ async def get_bookings(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible bookings by id (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(bookings.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def bookings_of_sessions(

@@ -15,7 +15,7 @@ from network.audit import service as audit
 from network.auth.policy import require_staff
 from network.auth.principal import Principal
 from network.kit.errors import Errors
-from network.kit.loading import load_visible
+from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.sentinel import UNSET
@@ -68,8 +68,7 @@ async def get_courses(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible courses by id (missing ones are absent)."""
-    rows = (await session.execute(readable(principal).where(courses.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def load_course(

@@ -24,7 +24,7 @@ from network.auth.policy import require_staff
 from network.auth.principal import Principal
 from network.db import utcnow
 from network.kit.errors import DomainError, Errors, NotFound
-from network.kit.loading import load_visible
+from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.sentinel import UNSET
 from network.kit.validation import clean_language, clean_text
@@ -129,8 +129,7 @@ async def get_sessions(
     session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Visible sessions by id (missing or hidden ones are absent)."""
-    rows = (await session.execute(readable(principal).where(sessions.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return await rows_by_id(session, readable(principal), ids)
 
 
 async def seat_counts(
