@@ -123,7 +123,14 @@ def create_app(
     app.include_router(meetings_router(lambda: state["sessions"]))
     app.include_router(downloads_router(lambda: state["sessions"]))
     app.include_router(certificates_router(lambda: state["sessions"], lambda: state["redis"]))
-    app.include_router(portal_router(settings, lambda: state["sessions"], lambda: state["redis"]))
+    app.include_router(
+        portal_router(
+            settings,
+            lambda: state["sessions"],
+            lambda: state["redis"],
+            lambda: state.get("jobs"),
+        )
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz")

@@ -2,124 +2,28 @@
 
 from __future__ import annotations
 
+from network.portal.labels import cohorts, common, mine, people, signin, training
+
 LANGUAGES = ("en", "cy", "fr")
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "fr": "Français"}
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "portal": "Partner portal",
-        "sign_in_title": "Sign in to the partner portal",
-        "email": "Email",
-        "password": "Password",
-        "sign_in": "Sign in",
-        "sign_out": "Sign out",
-        "bad_credentials": "The email or password is not right.",
-        "locked": "Too many failed sign-ins: try again in a minute.",
-        "partners_only": "This portal is for partners and member contacts.",
-        "required": "Required.",
-        "my_cohorts": "My cohorts",
-        "no_cohorts": "You have no cohorts yet.",
-        "current_step": "Current step",
-        "all_done": "All five steps done",
-        "members": "Members",
-        "next_meeting": "Next network meeting",
-        "none_planned": "None planned",
-        "progress": "Progress",
-        "member": "Member",
-        "step": "Step",
-        "status": "Status",
-        "completed_on": "Completed on",
-        "started_on": "Started on",
-        "notes": "Notes",
-        "action_plan": "Action plan",
-        "record_progress": "Record progress",
-        "save": "Save",
-        "saved": "Progress saved.",
-        "fix_errors": "Please correct the fields marked below.",
-        "NOT_STARTED": "Not started",
-        "IN_PROGRESS": "In progress",
-        "COMPLETED": "Completed",
-        "not_found": "Page not found",
-        "not_found_text": "There is nothing here, or you may not see it.",
-        "forbidden": "This form has expired. Please go back, reload the page and try again.",
-        "back_home": "Back to my cohorts",
-        "language": "Language",
-        "bad_date": "Not a date (YYYY-MM-DD).",
-        "choose": "Please choose one.",
-        "my_training": "My training",
-        "bookings": "My bookings",
-        "no_bookings": "No bookings yet.",
-        "course": "Course",
-        "when": "When",
-        "CONFIRMED": "Confirmed",
-        "WAITLISTED": "On the waiting list",
-        "ATTENDED": "Attended",
-        "CANCELLED": "Cancelled",
-        "certificates": "My certificates",
-        "no_certificates": "No certificates yet.",
-        "number": "Number",
-        "cpd_hours": "CPD hours",
-        "cpd_this_year": "CPD hours this year",
-    },
-    "cy": {
-        "portal": "Porth partneriaid",
-        "sign_in_title": "Mewngofnodi i'r porth partneriaid",
-        "email": "E-bost",
-        "password": "Cyfrinair",
-        "sign_in": "Mewngofnodi",
-        "sign_out": "Allgofnodi",
-        "bad_credentials": "Nid yw'r e-bost neu'r cyfrinair yn gywir.",
-        "locked": "Gormod o ymdrechion aflwyddiannus: ceisiwch eto ymhen munud.",
-        "my_cohorts": "Fy ngharfannau",
-        "current_step": "Cam presennol",
-        "members": "Aelodau",
-        "next_meeting": "Cyfarfod rhwydwaith nesaf",
-        "progress": "Cynnydd",
-        "member": "Aelod",
-        "step": "Cam",
-        "status": "Statws",
-        "notes": "Nodiadau",
-        "save": "Cadw",
-        "record_progress": "Cofnodi cynnydd",
-        "NOT_STARTED": "Heb ddechrau",
-        "IN_PROGRESS": "Ar y gweill",
-        "COMPLETED": "Wedi'i gwblhau",
-        "back_home": "Yn ôl i'm carfannau",
-        "language": "Iaith",
-        "my_training": "Fy hyfforddiant",
-        "bookings": "Fy archebion",
-        "certificates": "Fy nhystysgrifau",
-    },
-    "fr": {
-        "portal": "Portail des partenaires",
-        "sign_in_title": "Connexion au portail des partenaires",
-        "email": "Adresse e-mail",
-        "password": "Mot de passe",
-        "sign_in": "Se connecter",
-        "sign_out": "Se déconnecter",
-        "bad_credentials": "L'adresse e-mail ou le mot de passe est incorrect.",
-        "locked": "Trop d'échecs de connexion : réessayez dans une minute.",
-        "my_cohorts": "Mes cohortes",
-        "current_step": "Étape en cours",
-        "members": "Membres",
-        "next_meeting": "Prochaine réunion du réseau",
-        "progress": "Progression",
-        "member": "Membre",
-        "step": "Étape",
-        "status": "Statut",
-        "notes": "Notes",
-        "save": "Enregistrer",
-        "record_progress": "Enregistrer la progression",
-        "NOT_STARTED": "Pas commencée",
-        "IN_PROGRESS": "En cours",
-        "COMPLETED": "Terminée",
-        "back_home": "Retour à mes cohortes",
-        "language": "Langue",
-        "my_training": "Ma formation",
-        "bookings": "Mes réservations",
-        "certificates": "Mes certificats",
-    },
-}
+AREAS = (common, signin, cohorts, people, training, mine)
+
+
+def _merged() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {code: {} for code in LANGUAGES}
+    for area in AREAS:
+        for code, values in area.LABELS.items():
+            clash = merged[code].keys() & values.keys()
+            if clash:  # two areas must not give one key two meanings
+                raise RuntimeError(f"portal label defined twice: {sorted(clash)}")
+            merged[code].update(values)
+    return merged
+
+
+LABELS = _merged()
+# Each language complete: English wherever a label is not translated yet.
+_FULL = {code: {**LABELS["en"], **LABELS[code]} for code in LANGUAGES}
 
 
 def language_or_default(language: str | None) -> str:
@@ -129,4 +33,4 @@ def language_or_default(language: str | None) -> str:
 
 def labels(language: str) -> dict[str, str]:
     """Every label in the language, falling back to English for the ones not translated."""
-    return {**LABELS["en"], **LABELS[language_or_default(language)]}
+    return _FULL[language_or_default(language)]

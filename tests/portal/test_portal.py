@@ -15,7 +15,9 @@ from network.auth.principal import SYSTEM
 from network.config import Settings
 from network.kit.enums import Role, StarStep, StepStatus
 from network.kit.signing import sign, unsign
-from network.portal.routes import SESSION_SECONDS, PortalSession, _decode, _encode
+from network.portal.web import SESSION_SECONDS, PortalSession
+from network.portal.web import decode_session as _decode
+from network.portal.web import encode_session as _encode
 from network.programme.models import StepProgress
 from tests.factories import Factory
 from tests.portal.helpers import csrf_of, sign_in

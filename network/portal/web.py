@@ -1,0 +1,293 @@
+"""What every portal page shares: the signed session cookie, CSRF, the signed-in principal,
+rendering a template in the page's language, and writing through a unit of work.
+
+A face only: every page calls the same service functions as the GraphQL API, with the
+signed-in user's Principal, so it sees exactly what the API would let that user see.
+Each area of the portal (network/portal/<area>.py) gets one `Portal` and adds its routes.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import FormData
+
+from network.api.jobs import JobQueue
+from network.auth import service as auth
+from network.auth.principal import ANONYMOUS, Principal, PrincipalKind
+from network.config import Settings
+from network.db import unit_of_work
+from network.kit.enums import StarStep, StepStatus
+from network.kit.errors import DomainError
+from network.kit.signing import sign, unsign
+from network.meetings.formatting import STEP_NAMES
+from network.portal.i18n import LANGUAGE_NAMES, LANGUAGES, labels, language_or_default
+
+logger = logging.getLogger("network.portal")
+
+SessionFactory = Callable[[], async_sessionmaker[AsyncSession]]
+RedisGetter = Callable[[], Redis]
+JobsGetter = Callable[[], JobQueue | None]
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "portal_session"
+LANGUAGE_COOKIE = "portal_lang"
+PURPOSE = "portal-session"
+SESSION_SECONDS = 12 * 3600  # a sign-in lasts a working day
+STEPS = list(StarStep)
+STATUSES = list(StepStatus)
+# Partners run their cohorts; member contacts see their own training.
+SIGN_IN_KINDS = (PrincipalKind.PARTNER, PrincipalKind.MEMBER)
+PAGE_SIZE = 25
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(slots=True)
+class PortalSession:
+    """What the signed session cookie carries: the user (if signed in) and the CSRF token."""
+
+    csrf: str
+    user_id: str | None = None
+    email: str | None = None
+    issued: int = 0  # when the cookie was made, in Unix seconds; older than SESSION_SECONDS expires
+    changed: bool = False
+
+
+def encode_session(data: PortalSession) -> str:
+    raw = orjson.dumps({"c": data.csrf, "u": data.user_id, "e": data.email, "t": data.issued})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_session(value: str) -> PortalSession | None:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        data = orjson.loads(raw)
+        return PortalSession(
+            csrf=str(data["c"]), user_id=data.get("u"), email=data.get("e"), issued=int(data["t"])
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class Portal:
+    """The shared machinery of the portal's pages; `sessions`, `redis` and `jobs` are read
+    when a request comes (the app makes them in its lifespan)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionFactory,
+        redis: RedisGetter,
+        jobs: JobsGetter = lambda: None,
+    ) -> None:
+        self.settings = settings
+        self._sessions = sessions
+        self._redis = redis
+        self._jobs = jobs
+        self.secure = settings.base_url.startswith("https://")
+
+    # -- the database ----------------------------------------------------------------------
+
+    def db(self) -> AsyncSession:
+        """A session for reading (use as `async with portal.db() as session`)."""
+        return self._sessions()()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction committed at the end; then the emails it owes are enqueued."""
+        async with unit_of_work(self._sessions()) as session:
+            yield session
+        jobs = self._jobs()
+        if jobs is not None:
+            await jobs.after_commit(session)
+
+    def redis(self) -> Redis:
+        return self._redis()
+
+    def jobs(self) -> JobQueue | None:
+        return self._jobs()
+
+    # -- the session cookie ------------------------------------------------------------------
+
+    def read_session(self, request: Request) -> PortalSession:
+        token = request.cookies.get(SESSION_COOKIE)
+        value = unsign(self.settings.secret_key, PURPOSE, token) if token else None
+        found = decode_session(value) if value else None
+        if found is not None and 0 <= time.time() - found.issued <= SESSION_SECONDS:
+            return found
+        return PortalSession(csrf=secrets.token_urlsafe(24), issued=int(time.time()), changed=True)
+
+    def save_session(self, response: Response, data: PortalSession) -> None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            sign(self.settings.secret_key, PURPOSE, encode_session(data)),
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+            path="/portal",
+            max_age=SESSION_SECONDS,
+        )
+
+    def signed_in(self, response: Response, user_id: uuid.UUID, email: str) -> None:
+        """Put a new signed-in session on `response`, with a fresh CSRF token."""
+        self.save_session(
+            response,
+            PortalSession(
+                csrf=secrets.token_urlsafe(24),
+                user_id=str(user_id),
+                email=email,
+                issued=int(time.time()),
+            ),
+        )
+
+    def sign_out(self, response: Response) -> None:
+        response.delete_cookie(SESSION_COOKIE, path="/portal")
+
+    # -- who is asking -----------------------------------------------------------------------
+
+    async def principal_of(self, session: AsyncSession, data: PortalSession) -> Principal:
+        """The signed-in partner or member contact, else ANONYMOUS (staff use the API)."""
+        if data.user_id is None or data.email is None:
+            return ANONYMOUS
+        user = await auth.find_user(session, data.email)
+        if user is None or not user.is_active or str(user.id) != data.user_id:
+            return ANONYMOUS
+        principal = auth.principal_for(user)
+        return principal if principal.kind in SIGN_IN_KINDS else ANONYMOUS
+
+    async def guard(
+        self,
+        request: Request,
+        session: AsyncSession,
+        data: PortalSession,
+        kind: PrincipalKind = PrincipalKind.PARTNER,
+    ) -> Principal | Response:
+        """The principal if it is of `kind`; else the answer to give: sign in, or 404."""
+        principal = await self.principal_of(session, data)
+        if not principal.is_authenticated:
+            return self.to_login()
+        if principal.kind is not kind:
+            return self.not_found(request, data)
+        return principal
+
+    # -- forms -------------------------------------------------------------------------------
+
+    async def csrf_ok(self, request: Request, data: PortalSession) -> tuple[bool, dict[str, str]]:
+        """Whether the posted form carries this session's CSRF token, and its text fields
+        (the last value of each; `form_lists` gives every value of a repeated field)."""
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        sent = fields.pop("csrf", "")
+        ok = bool(sent) and secrets.compare_digest(sent.encode(), data.csrf.encode())
+        return ok, fields
+
+    @staticmethod
+    async def form_lists(request: Request) -> FormData:
+        """The posted form with repeated fields (starlette caches the parsed form)."""
+        return await request.form()
+
+    @staticmethod
+    def field_errors(exc: DomainError, names: dict[str, str] | None = None) -> dict[str, str]:
+        """A service's field errors keyed by the form's field names (API name -> form name)."""
+        names = names or {}
+        return {names.get(e.field, e.field): e.message for e in exc.errors}
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def language_of(self, request: Request) -> str:
+        return language_or_default(
+            request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+        )
+
+    def labels(self, request: Request) -> dict[str, str]:
+        return labels(self.language_of(request))
+
+    def render(
+        self,
+        request: Request,
+        data: PortalSession,
+        template: str,
+        status_code: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        language = self.language_of(request)
+        body = templates.get_template(template).render(
+            t=labels(language),
+            en=labels("en"),
+            lang=language,
+            languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+            path=request.url.path,
+            query=request.query_params,
+            csrf=data.csrf,
+            signed_in=data.user_id is not None,
+            email=data.email,
+            step_names=STEP_NAMES,
+            steps=STEPS,
+            statuses=STATUSES,
+            **values,
+        )
+        response = HTMLResponse(
+            body, status_code=status_code, headers={"Cache-Control": "no-store"}
+        )
+        if data.changed:
+            self.save_session(response, data)
+        chosen = request.query_params.get("lang")
+        if chosen in LANGUAGES and chosen != request.cookies.get(LANGUAGE_COOKIE):
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                chosen,
+                httponly=True,
+                samesite="lax",
+                path="/portal",
+                max_age=365 * 24 * 3600,
+            )
+        return response
+
+    def not_found(self, request: Request, data: PortalSession) -> HTMLResponse:
+        return self.render(request, data, "not_found.html", 404)
+
+    def forbidden(self, request: Request, data: PortalSession) -> HTMLResponse:
+        return self.render(request, data, "forbidden.html", 403)
+
+    @staticmethod
+    def to_login() -> RedirectResponse:
+        return RedirectResponse("/portal/login", status_code=303)
+
+    @staticmethod
+    def redirect(url: str) -> RedirectResponse:
+        """After a successful POST: see the result with a GET (303)."""
+        return RedirectResponse(url, status_code=303)
+
+
+def parse_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID((value or "").strip())
+    except ValueError:
+        return None
+
+
+def parse_uuids(values: Iterable[str]) -> list[uuid.UUID] | None:
+    """Every value as a UUID, or None when any is not one."""
+    parsed = [parse_uuid(v) for v in values]
+    return None if any(p is None for p in parsed) else [p for p in parsed if p is not None]
