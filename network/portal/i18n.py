@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from network.portal.labels import cohorts, common, mine, people, signin, training
+from network.portal.labels import certs, cohorts, common, mine, people, signin, training
 
 LANGUAGES = ("en", "cy", "fr")
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "fr": "Français"}
 
-AREAS = (common, signin, cohorts, people, training, mine)
+AREAS = (common, signin, cohorts, people, training, certs, mine)
 
 
 def _merged() -> dict[str, dict[str, str]]:

@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from network.config import Settings
-from network.portal import cohorts, mine, people, signin, training
+from network.portal import certs, cohorts, mine, people, signin, training
 from network.portal.web import HERE, JobsGetter, Portal, RedisGetter, SessionFactory
 
-AREAS = (signin, cohorts, people, training, mine)
+AREAS = (signin, cohorts, people, training, certs, mine)
 
 
 def portal_router(

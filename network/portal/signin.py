@@ -61,7 +61,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             return again(403, t["partners_only"])
         landing = "/portal/" if kind is PrincipalKind.PARTNER else "/portal/training"
         response = portal.redirect(landing)
-        portal.signed_in(response, user.id, email)
+        portal.signed_in(response, user.id, email, kind)
         return response
 
     @router.post("/logout")

@@ -71,11 +71,14 @@ class PortalSession:
     user_id: str | None = None
     email: str | None = None
     issued: int = 0  # when the cookie was made, in Unix seconds; older than SESSION_SECONDS expires
+    kind: str | None = None  # PARTNER or MEMBER: which menu the pages show
     changed: bool = False
 
 
 def encode_session(data: PortalSession) -> str:
-    raw = orjson.dumps({"c": data.csrf, "u": data.user_id, "e": data.email, "t": data.issued})
+    raw = orjson.dumps(
+        {"c": data.csrf, "u": data.user_id, "e": data.email, "t": data.issued, "k": data.kind}
+    )
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -84,7 +87,11 @@ def decode_session(value: str) -> PortalSession | None:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         data = orjson.loads(raw)
         return PortalSession(
-            csrf=str(data["c"]), user_id=data.get("u"), email=data.get("e"), issued=int(data["t"])
+            csrf=str(data["c"]),
+            user_id=data.get("u"),
+            email=data.get("e"),
+            issued=int(data["t"]),
+            kind=data.get("k"),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -149,7 +156,9 @@ class Portal:
             max_age=SESSION_SECONDS,
         )
 
-    def signed_in(self, response: Response, user_id: uuid.UUID, email: str) -> None:
+    def signed_in(
+        self, response: Response, user_id: uuid.UUID, email: str, kind: PrincipalKind
+    ) -> None:
         """Put a new signed-in session on `response`, with a fresh CSRF token."""
         self.save_session(
             response,
@@ -158,6 +167,7 @@ class Portal:
                 user_id=str(user_id),
                 email=email,
                 issued=int(time.time()),
+                kind=kind.value,
             ),
         )
 
@@ -242,6 +252,7 @@ class Portal:
             csrf=data.csrf,
             signed_in=data.user_id is not None,
             email=data.email,
+            kind=data.kind,
             step_names=STEP_NAMES,
             steps=STEPS,
             statuses=STATUSES,

@@ -57,6 +57,11 @@ LABELS: dict[str, dict[str, str]] = {
         "number": "Number",
         "cpd_hours": "CPD hours",
         "cpd_this_year": "CPD hours this year",
+        "menu": "Menu",
+        "nav_members": "Members and contacts",
+        "nav_training": "Training",
+        "nav_certificates": "Certificates",
+        "next_page": "Next page",
     },
     "cy": {
         "portal": "Porth partneriaid",
