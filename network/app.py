@@ -122,7 +122,9 @@ def create_app(
     app.include_router(graphql_app, prefix="/graphql")
     app.include_router(meetings_router(lambda: state["sessions"]))
     app.include_router(downloads_router(lambda: state["sessions"]))
-    app.include_router(certificates_router(lambda: state["sessions"], lambda: state["redis"]))
+    app.include_router(
+        certificates_router(lambda: state["sessions"], lambda: state["redis"], settings.secret_key)
+    )
     app.include_router(
         portal_router(
             settings,

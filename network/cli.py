@@ -257,6 +257,15 @@ def users_set_password(email: str = typer.Option(..., "--email")) -> None:
     typer.echo(f"password set for {email}", err=True)
 
 
+@users_app.command("revoke-sessions")
+def users_revoke_sessions(email: str = typer.Option(..., "--email")) -> None:
+    """End every portal session of the user (their cookies stop working at once)."""
+    from network.auth.service import revoke_sessions_of
+
+    count = _in_transaction(lambda s: revoke_sessions_of(s, SYSTEM, email))
+    typer.echo(f"revoked {count} portal session(s) of {email}", err=True)
+
+
 @tokens_app.command("create")
 def tokens_create(email: str = typer.Option(..., "--email")) -> None:
     """Print a new bearer token for that user, and nothing else, on stdout."""

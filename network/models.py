@@ -2,7 +2,7 @@
 
 from network.audit.models import AuditEvent
 from network.auth.login_links import LoginLink
-from network.auth.models import ApiToken, User
+from network.auth.models import ApiToken, PortalSignIn, User
 from network.certificates.models import Certificate, CertificateCounter
 from network.contacts.models import Contact
 from network.db import Base
@@ -35,6 +35,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxReceipt",
     "Partner",
+    "PortalSignIn",
     "StepProgress",
     "TrainingSession",
     "User",

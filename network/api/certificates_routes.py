@@ -5,7 +5,8 @@
 - `GET /training/sessions/{id}/certificates.zip`: a session's current certificates, for staff
   and partners (a partner gets those of the contacts it sees).
 - `GET /login/{token}`: a member's one-time sign-in link; sets the signed HttpOnly,
-  SameSite=Lax session cookie that the PDF download accepts instead of a bearer token.
+  SameSite=Lax session cookie that the PDF download accepts instead of a bearer token, and
+  signs the member in to the portal too (a portal session), going on to /portal/training.
 - `GET /verify/{code}`: a small public HTML page with what `verifyCertificate` answers
   (every value escaped).
   Lookups are rate-limited per client address with a Redis counter, so guessing codes is slow.
@@ -25,9 +26,13 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.auth import login_links
+from network.auth import service as auth
+from network.auth.models import User
 from network.auth.principal import ANONYMOUS, Principal
 from network.auth.service import authenticate_token
 from network.certificates import service as certificates
+from network.config import get_settings
+from network.portal import web as portal_web
 
 logger = logging.getLogger("network.api.certificates")
 
@@ -99,9 +104,12 @@ def _uuid(raw: str) -> uuid.UUID | None:
 def certificates_router(
     sessions: Callable[[], async_sessionmaker[AsyncSession]],
     redis: Callable[[], Redis],
+    secret_key: str | None = None,
 ) -> APIRouter:
-    """The certificate routes; the callables give the app's session factory and Redis."""
+    """The certificate routes; the callables give the app's session factory and Redis;
+    `secret_key` signs the portal session cookie (the settings' one by default)."""
     router = APIRouter()
+    portal_secret = secret_key or get_settings().secret_key
 
     @router.get("/certificates/{certificate_id}.pdf", name="certificate_pdf")
     async def certificate_pdf(certificate_id: str, request: Request) -> Response:
@@ -146,16 +154,27 @@ def certificates_router(
     async def member_login(token: str, request: Request) -> HTMLResponse:
         async with sessions()() as session:
             user_id = await login_links.redeem_login_link(session, token)
+            user = await session.get(User, user_id) if user_id is not None else None
+            portal_row = await auth.start_portal_session(session, user) if user else None
             await session.commit()
         if user_id is None:
             body = "<p>This sign-in link is not valid (it works once, for 15 minutes).</p>"
             return HTMLResponse(
                 PAGE.format(body=body).replace("Certificate verification", "Sign in"), 404
             )
-        body = "<p>You are signed in. Open your certificate links to download them.</p>"
+        training = "/portal/training"
+        body = (
+            "<p>You are signed in. Open your certificate links to download them, or "
+            f'<a href="{training}">go on to your training</a>.</p>'
+        )
+        page = PAGE.format(body=body).replace("Certificate verification", "Sign in")
+        # Without JavaScript too, the browser goes on to the portal (a redirect would do, but
+        # certificate links opened later rely on this page's cookie only).
+        page = page.replace(
+            "<title>", f'<meta http-equiv="refresh" content="0; url={training}">\n<title>', 1
+        )
         response = HTMLResponse(
-            PAGE.format(body=body).replace("Certificate verification", "Sign in"),
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
         )
         response.set_cookie(
             login_links.COOKIE_NAME,
@@ -165,6 +184,29 @@ def certificates_router(
             samesite="lax",
             secure=request.url.scheme == "https",
         )
+        if user is not None and portal_row is not None:
+            kind = auth.principal_for(user).kind
+            value = portal_web.signed_in_cookie(
+                portal_secret, user.id, user.email, kind, portal_row.id
+            )
+            response.set_cookie(
+                portal_web.SESSION_COOKIE,
+                value,
+                max_age=portal_web.SESSION_SECONDS,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+                path="/portal",
+            )
+            if user.language:
+                response.set_cookie(
+                    portal_web.LANGUAGE_COOKIE,
+                    user.language,
+                    max_age=365 * 24 * 3600,
+                    httponly=True,
+                    samesite="lax",
+                    path="/portal",
+                )
         return response
 
     @router.get("/verify/{code}", name="verify_certificate", response_class=HTMLResponse)

@@ -1,6 +1,7 @@
-"""Passwordless sign-in for member users: a one-time link by email, then a signed cookie.
+"""One-time links by email: passwordless sign-in for member users, and password resets.
 
-Only the SHA-256 of a link's token is stored; a link works once and for 15 minutes. Asking for
+Only the SHA-256 of a link's token is stored; a sign-in link works once and for 15 minutes,
+a password-reset link (purpose PASSWORD_RESET) once and for 60 minutes. Asking for
 a link answers the same whether or not the address has an account (nothing is revealed).
 The session cookie is `<user id>~<expiry>` signed with SECRET_KEY (network.kit.signing); the
 user is reloaded on every request, so a deactivated user's cookie stops working at once.
@@ -12,13 +13,14 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, select
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from network.audit import service as audit
 from network.auth.models import User
 from network.auth.principal import Principal
-from network.auth.service import find_user, hash_token, principal_for
+from network.auth.service import find_user, hash_token, principal_for, store_password
 from network.config import get_settings
 from network.contacts.models import Contact
 from network.db import Base, created_at_column, utcnow, uuid_pk
@@ -27,10 +29,13 @@ from network.kit.signing import sign, unsign
 from network.messaging.service import queue_email
 
 LINK_LIFETIME = timedelta(minutes=15)
+RESET_LIFETIME = timedelta(minutes=60)
 SESSION_LIFETIME = timedelta(hours=12)
 COOKIE_NAME = "network_member"
 COOKIE_PURPOSE = "member-session"
 MAX_EMAIL = 320
+SIGN_IN = "SIGN_IN"
+PASSWORD_RESET = "PASSWORD_RESET"
 
 
 class LoginLink(Base):
@@ -43,9 +48,25 @@ class LoginLink(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    # SIGN_IN (a member's sign-in link) or PASSWORD_RESET (a portal user's reset link).
+    purpose: Mapped[str] = mapped_column(String(20), default=SIGN_IN, server_default=SIGN_IN)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
+
+
+def reset_url(token: str) -> str:
+    """The absolute address of a password-reset link, under BASE_URL."""
+    return f"{get_settings().base_url.rstrip('/')}/portal/password/reset/{token}"
+
+
+async def language_of_user(session: AsyncSession, user: User) -> str | None:
+    """The language to write to a user in: the one chosen in the portal, else the contact's."""
+    if user.language:
+        return user.language
+    if user.contact_id is None:
+        return None
+    return await session.scalar(select(Contact.language).where(Contact.id == user.contact_id))
 
 
 def login_url(token: str) -> str:
@@ -72,16 +93,11 @@ async def request_login_link(
     )
     session.add(link)
     await session.flush()
-    language = None
-    if user.contact_id is not None:
-        language = await session.scalar(
-            select(Contact.language).where(Contact.id == user.contact_id)
-        )
     await queue_email(
         session,
         template="login_link",
         to_email=user.email,
-        language=language,
+        language=await language_of_user(session, user),
         context={"name": user.name, "login_url": login_url(token), "minutes": 15},
         dedup_key=f"login-link:{link.id}",
         contact_id=user.contact_id,
@@ -92,22 +108,90 @@ async def redeem_login_link(
     session: AsyncSession, token: str, *, now: datetime | None = None
 ) -> uuid.UUID | None:
     """Use a sign-in link once: the user's id if the link is unused and unexpired, else None."""
-    if not token or len(token) > 100:
-        return None
     now = now or utcnow()
-    link = (
-        await session.scalars(
-            select(LoginLink)
-            .where(LoginLink.token_hash == hash_token(token))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).one_or_none()
-    if link is None or link.used_at is not None or link.expires_at <= now:
+    link = await _live_link(session, token, SIGN_IN, now, lock=True)
+    if link is None:
         return None
     link.used_at = now
     await session.flush()
     return link.user_id
+
+
+async def _live_link(
+    session: AsyncSession, token: str, purpose: str, now: datetime, *, lock: bool
+) -> LoginLink | None:
+    """The unused, unexpired link of this purpose with this token, if any."""
+    if not token or len(token) > 100:
+        return None
+    statement = select(LoginLink).where(
+        LoginLink.token_hash == hash_token(token), LoginLink.purpose == purpose
+    )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    link = (await session.scalars(statement)).one_or_none()
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return None
+    return link
+
+
+async def request_password_reset(
+    session: AsyncSession, email: str, *, now: datetime | None = None
+) -> None:
+    """Email a one-time password-reset link if `email` belongs to an active portal user
+    (a partner's user or a member); else nothing, so the answer reveals no account."""
+    if not email or len(email) > MAX_EMAIL or "\x00" in email:
+        return
+    user = await find_user(session, email)
+    if user is None or not user.is_active or user.role not in (Role.PARTNER, Role.MEMBER):
+        return
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    link = LoginLink(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        token_hash=hash_token(token),
+        purpose=PASSWORD_RESET,
+        expires_at=now + RESET_LIFETIME,
+    )
+    session.add(link)
+    await session.flush()
+    minutes = int(RESET_LIFETIME.total_seconds() // 60)
+    await queue_email(
+        session,
+        template="password_reset",
+        to_email=user.email,
+        language=await language_of_user(session, user),
+        context={"name": user.name, "reset_url": reset_url(token), "minutes": minutes},
+        dedup_key=f"password-reset:{link.id}",
+        contact_id=user.contact_id,
+    )
+
+
+async def reset_link_is_live(
+    session: AsyncSession, token: str, *, now: datetime | None = None
+) -> bool:
+    """Whether a password-reset token is unused and unexpired (for showing its form)."""
+    return await _live_link(session, token, PASSWORD_RESET, now or utcnow(), lock=False) is not None
+
+
+async def reset_password(
+    session: AsyncSession, token: str, password: str, *, now: datetime | None = None
+) -> User | None:
+    """Use a password-reset link once: set the new password, end the user's portal sessions,
+    and return the user; None if the link is unknown, used or expired (or the user inactive).
+    A password too short raises DomainError and leaves the link unused."""
+    now = now or utcnow()
+    link = await _live_link(session, token, PASSWORD_RESET, now, lock=True)
+    if link is None:
+        return None
+    user = await session.get(User, link.user_id)
+    if user is None or not user.is_active:
+        return None
+    await store_password(session, user, password)
+    link.used_at = now
+    await session.flush()
+    audit.record(session, principal_for(user), "user.password_reset", "User", user.id)
+    return user
 
 
 def session_cookie(user_id: uuid.UUID, *, now: datetime | None = None) -> str:

@@ -1,11 +1,11 @@
-"""Users (staff, partner users, member contacts) and their API tokens."""
+"""Users (staff, partner users, member contacts), their API tokens and portal sessions."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from network.db import Base, created_at_column, uuid_pk
@@ -30,6 +30,8 @@ class User(Base):
     )
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The portal language the user last chose (en, cy or fr); None until they choose one.
+    language: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -45,3 +47,17 @@ class ApiToken(Base):
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     created_at: Mapped[datetime] = created_at_column()
     revoked_at: Mapped[datetime | None]
+
+
+class PortalSignIn(Base):
+    """One sign-in to the portal: the session cookie names it, sign-out revokes it."""
+
+    __tablename__ = "portal_sessions"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import uuid
+from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit import service as audit
-from network.auth.models import ApiToken, User
+from network.auth.models import ApiToken, PortalSignIn, User
 from network.auth.policy import require_staff
 from network.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from network.contacts.models import Contact
+from network.db import utcnow
 from network.kit.enums import Role
 from network.kit.errors import DomainError, Errors
 from network.kit.validation import clean_email, clean_text
@@ -23,7 +27,15 @@ from network.partners.service import find_partner_id
 
 TOKEN_PREFIX = "ncrm_"
 MIN_PASSWORD = 10
+PORTAL_SESSION_LIFETIME = timedelta(hours=12)  # a sign-in lasts a working day
+PORTAL_LANGUAGES = ("en", "cy", "fr")
 _hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified when there is no real one, to take as long."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_token(token: str) -> bytes:
@@ -156,19 +168,26 @@ async def set_password(
     user = await find_user(session, email)
     if user is None:
         raise DomainError.one("email", "NOT_FOUND", f"No user with email '{email}'.")
+    await store_password(session, user, password)
+    audit.record(session, principal, "user.password_set", "User", user.id)
+    return user
+
+
+async def store_password(session: AsyncSession, user: User, password: str) -> None:
+    """Keep the argon2 hash of a new password and end every portal session of the user."""
     if len(password) < MIN_PASSWORD:
         raise DomainError.one(
             "password", "TOO_SHORT", f"A password needs at least {MIN_PASSWORD} characters."
         )
     user.password_hash = _hasher.hash(password)
     await session.flush()
-    audit.record(session, principal, "user.password_set", "User", user.id)
-    return user
+    await revoke_portal_sessions(session, user.id)
 
 
 def verify_password(user: User, password: str) -> bool:
-    """Whether the password matches the user's stored hash."""
+    """Whether the password matches the user's stored hash (as slow when there is none)."""
     if not user.password_hash:
+        _waste_a_verification(password)
         return False
     try:
         return _hasher.verify(user.password_hash, password)
@@ -176,4 +195,95 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
-__all__ = ["ANONYMOUS", "authenticate_token", "create_token", "create_user", "set_password"]
+def _waste_a_verification(password: str) -> None:
+    """Verify against a dummy hash: a missing account or password costs as much as a real one."""
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_dummy_hash(), password)
+
+
+async def authenticate_password(session: AsyncSession, email: str, password: str) -> User | None:
+    """The active user with this email and password, else None; an unknown email costs the
+    same argon2 verification as a known one, so timing does not reveal accounts."""
+    user = await find_user(session, email)
+    if user is None:
+        _waste_a_verification(password)
+        return None
+    valid = verify_password(user, password)
+    return user if valid and user.is_active else None
+
+
+async def start_portal_session(
+    session: AsyncSession, user: User, *, now: datetime | None = None
+) -> PortalSignIn:
+    """Record a new sign-in to the portal; its id goes into the signed session cookie."""
+    now = now or utcnow()
+    row = PortalSignIn(
+        id=uuid.uuid4(), user_id=user.id, created_at=now, expires_at=now + PORTAL_SESSION_LIFETIME
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def portal_session_user(
+    session: AsyncSession, session_id: uuid.UUID, *, now: datetime | None = None
+) -> User | None:
+    """The active user of a live (unrevoked, unexpired) portal session, in one query."""
+    statement = (
+        select(User)
+        .join(PortalSignIn, PortalSignIn.user_id == User.id)
+        .where(
+            PortalSignIn.id == session_id,
+            PortalSignIn.revoked_at.is_(None),
+            PortalSignIn.expires_at > (now or utcnow()),
+            User.is_active.is_(True),
+        )
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def revoke_portal_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    """End one portal session (sign-out): its cookie stops working, wherever it was copied."""
+    await session.execute(
+        update(PortalSignIn)
+        .where(PortalSignIn.id == session_id, PortalSignIn.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def revoke_portal_sessions(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """End every live portal session of a user; the number ended."""
+    result = await session.execute(
+        update(PortalSignIn)
+        .where(PortalSignIn.user_id == user_id, PortalSignIn.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def revoke_sessions_of(session: AsyncSession, principal: Principal, email: str) -> int:
+    """End every portal session of the user with this email (staff only); the number ended."""
+    require_staff(principal, "email")
+    user = await find_user(session, email)
+    if user is None:
+        raise DomainError.one("email", "NOT_FOUND", f"No user with email '{email}'.")
+    count = await revoke_portal_sessions(session, user.id)
+    audit.record(session, principal, "user.sessions_revoked", "User", user.id, {"count": count})
+    return count
+
+
+async def set_language(session: AsyncSession, user_id: uuid.UUID, language: str) -> None:
+    """Remember the portal language a user chose (en, cy or fr; anything else is ignored)."""
+    if language not in PORTAL_LANGUAGES:
+        return
+    await session.execute(update(User).where(User.id == user_id).values(language=language))
+
+
+__all__ = [
+    "ANONYMOUS",
+    "authenticate_password",
+    "authenticate_token",
+    "create_token",
+    "create_user",
+    "set_password",
+]

@@ -1,25 +1,95 @@
-"""Signing in and out of the portal: email and password, with a lockout after failures."""
+"""Signing in and out of the portal: email and password (with a lockout after failures),
+a password reset by email, and a one-time sign-in link for member contacts.
+
+Every session is a row of portal_sessions: signing out or resetting the password ends it
+server-side. Asking for a reset or a link answers the same whether or not the address has an
+account, and both are rate-limited per address and per client in Redis.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from redis.asyncio import Redis
 
+from network.auth import login_links
 from network.auth import service as auth
+from network.auth.models import User
 from network.auth.principal import PrincipalKind
-from network.portal.web import SIGN_IN_KINDS, Portal
+from network.kit.errors import DomainError
+from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, parse_uuid
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 60
+# Emails asked for (reset or sign-in link): per address, and per client address.
+ASK_PER_ADDRESS = 3
+ASK_PER_CLIENT = 10
+ASK_WINDOW_SECONDS = 15 * 60
+MAX_EMAIL = 320
+
+
+def landing_of(kind: PrincipalKind) -> str:
+    """Where a user lands after signing in: partners on their cohorts, members on training."""
+    return "/portal/" if kind is PrincipalKind.PARTNER else "/portal/training"
+
+
+async def over_limit(store: Redis, key: str, limit: int) -> bool:
+    """Count one request under `key`; True once more than `limit` came in the window."""
+    count = int(await store.incr(key))
+    if count == 1:
+        await store.expire(key, ASK_WINDOW_SECONDS)
+    return count > limit
+
+
+async def too_many_asks(portal: Portal, request: Request, what: str, email: str) -> bool:
+    """Whether this address or this client has asked for too many emails of `what` lately."""
+    store = portal.redis()
+    client = request.client.host if request.client else "unknown"
+    by_address = await over_limit(store, f"portal:{what}:address:{email}", ASK_PER_ADDRESS)
+    by_client = await over_limit(store, f"portal:{what}:client:{client}", ASK_PER_CLIENT)
+    return by_address or by_client
 
 
 def add_routes(router: APIRouter, portal: Portal) -> None:
-    """/portal/login (GET, POST) and /portal/logout (POST)."""
+    """/portal/login (GET, POST), /portal/login/link (POST), /portal/logout (POST),
+    /portal/password/forgot (GET, POST) and /portal/password/reset/{token} (GET, POST)."""
+
+    def login_again(
+        request: Request,
+        data: PortalSession,
+        status: int = 200,
+        *,
+        form: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        message: str | None = None,
+        link_form: dict[str, str] | None = None,
+        link_errors: dict[str, str] | None = None,
+    ) -> Response:
+        return portal.render(
+            request,
+            data,
+            "login.html",
+            status,
+            form=form or {},
+            errors=errors or {},
+            message=message,
+            link_form=link_form or {},
+            link_errors=link_errors or {},
+        )
+
+    async def sign_in_as(user: User, kind: PrincipalKind) -> Response:
+        async with portal.write() as session:
+            row = await auth.start_portal_session(session, user)
+        response = portal.redirect(landing_of(kind))
+        portal.signed_in(response, user.id, user.email, kind, row.id, user.language)
+        return response
 
     @router.get("/login")
     async def login_page(request: Request) -> Response:
         data = portal.read_session(request)
-        return portal.render(request, data, "login.html", form={}, errors={}, message=None)
+        t = portal.labels(request)
+        sent = request.query_params.get("link_sent") == "1"
+        return login_again(request, data, message=t["signin_link_sent"] if sent else None)
 
     @router.post("/login")
     async def login(request: Request) -> Response:
@@ -35,34 +105,41 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             errors["email"] = t["required"]
         if not password:
             errors["password"] = t["required"]
-
-        def again(status: int, message: str | None) -> Response:
-            return portal.render(
-                request, data, "login.html", status, form=form, errors=errors, message=message
-            )
-
         if errors:
-            return again(422, None)
+            return login_again(request, data, 422, form=form, errors=errors)
         key = f"portal:failures:{email}"
         store = portal.redis()
         failures = int(await store.get(key) or 0)
         if failures >= MAX_FAILURES:
-            return again(429, t["locked"])
+            return login_again(request, data, 429, form=form, message=t["locked"])
         async with portal.db() as session:
-            user = await auth.find_user(session, email)
-            valid = user is not None and user.is_active and auth.verify_password(user, password)
-        if not valid or user is None:
+            user = await auth.authenticate_password(session, email, password)
+        if user is None:
             await store.incr(key)
             await store.expire(key, LOCK_SECONDS)
-            return again(401, t["bad_credentials"])
+            return login_again(request, data, 401, form=form, message=t["bad_credentials"])
         await store.delete(key)
         kind = auth.principal_for(user).kind
         if kind not in SIGN_IN_KINDS:
-            return again(403, t["partners_only"])
-        landing = "/portal/" if kind is PrincipalKind.PARTNER else "/portal/training"
-        response = portal.redirect(landing)
-        portal.signed_in(response, user.id, email, kind)
-        return response
+            return login_again(request, data, 403, form=form, message=t["partners_only"])
+        return await sign_in_as(user, kind)
+
+    @router.post("/login/link")
+    async def ask_for_link(request: Request) -> Response:
+        data = portal.read_session(request)
+        ok, form = await portal.csrf_ok(request, data)
+        if not ok:
+            return portal.forbidden(request, data)
+        t = portal.labels(request)
+        email = form.get("email", "").strip().lower()
+        if not email or len(email) > MAX_EMAIL or "@" not in email:
+            link_errors = {"email": t["required"] if not email else t["signin_email_invalid"]}
+            return login_again(request, data, 422, link_form=form, link_errors=link_errors)
+        if await too_many_asks(portal, request, "link", email):
+            return login_again(request, data, 429, link_form=form, message=t["signin_too_many"])
+        async with portal.write() as session:
+            await login_links.request_login_link(session, email)
+        return portal.redirect("/portal/login?link_sent=1")
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
@@ -70,6 +147,102 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         ok, _ = await portal.csrf_ok(request, data)
         if not ok:
             return portal.forbidden(request, data)
+        session_id = parse_uuid(data.session_id) if data.session_id else None
+        if session_id is not None:
+            async with portal.write() as session:
+                await auth.revoke_portal_session(session, session_id)
         response = portal.redirect("/portal/login")
         portal.sign_out(response)
+        return response
+
+    # -- password reset ----------------------------------------------------------------------
+
+    @router.get("/password/forgot")
+    async def forgot_page(request: Request) -> Response:
+        data = portal.read_session(request)
+        sent = request.query_params.get("sent") == "1"
+        return portal.render(
+            request, data, "signin_forgot.html", form={}, errors={}, sent=sent, message=None
+        )
+
+    @router.post("/password/forgot")
+    async def forgot(request: Request) -> Response:
+        data = portal.read_session(request)
+        ok, form = await portal.csrf_ok(request, data)
+        if not ok:
+            return portal.forbidden(request, data)
+        t = portal.labels(request)
+        email = form.get("email", "").strip().lower()
+
+        def again(status: int, errors: dict[str, str], message: str | None = None) -> Response:
+            return portal.render(
+                request,
+                data,
+                "signin_forgot.html",
+                status,
+                form=form,
+                errors=errors,
+                sent=False,
+                message=message,
+            )
+
+        if not email:
+            return again(422, {"email": t["required"]})
+        if len(email) > MAX_EMAIL or "@" not in email:
+            return again(422, {"email": t["signin_email_invalid"]})
+        if await too_many_asks(portal, request, "reset", email):
+            return again(429, {}, t["signin_too_many"])
+        async with portal.write() as session:
+            await login_links.request_password_reset(session, email)
+        return portal.redirect("/portal/password/forgot?sent=1")
+
+    def gone(request: Request, data: PortalSession) -> Response:
+        return portal.render(request, data, "signin_reset_gone.html", 410)
+
+    @router.get("/password/reset/{token}")
+    async def reset_page(token: str, request: Request) -> Response:
+        data = portal.read_session(request)
+        async with portal.db() as session:
+            live = await login_links.reset_link_is_live(session, token)
+        if not live:
+            return gone(request, data)
+        response = portal.render(request, data, "signin_reset.html", token=token, errors={})
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @router.post("/password/reset/{token}")
+    async def reset(token: str, request: Request) -> Response:
+        data = portal.read_session(request)
+        ok, form = await portal.csrf_ok(request, data)
+        if not ok:
+            return portal.forbidden(request, data)
+        t = portal.labels(request)
+        password, again = form.get("password", ""), form.get("password_again", "")
+        errors: dict[str, str] = {}
+        if not password:
+            errors["password"] = t["required"]
+        elif len(password) < auth.MIN_PASSWORD:
+            errors["password"] = t["signin_password_too_short"]
+        if not again:
+            errors["password_again"] = t["required"]
+        elif password and again != password:
+            errors["password_again"] = t["signin_passwords_differ"]
+        if errors:
+            return portal.render(
+                request, data, "signin_reset.html", 422, token=token, errors=errors
+            )
+        try:
+            async with portal.write() as session:
+                user = await login_links.reset_password(session, token, password)
+                row = await auth.start_portal_session(session, user) if user else None
+        except DomainError:
+            errors = {"password": t["signin_password_too_short"]}
+            return portal.render(
+                request, data, "signin_reset.html", 422, token=token, errors=errors
+            )
+        if user is None or row is None:
+            return gone(request, data)
+        kind = auth.principal_for(user).kind
+        response = portal.redirect(landing_of(kind))
+        portal.signed_in(response, user.id, user.email, kind, row.id, user.language)
         return response

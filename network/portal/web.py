@@ -1,6 +1,10 @@
 """What every portal page shares: the signed session cookie, CSRF, the signed-in principal,
 rendering a template in the page's language, and writing through a unit of work.
 
+The cookie names a row of portal_sessions (network.auth.service), checked on every request
+with the user in one query, so signing out, a password reset or deactivating the user ends
+the session at once, wherever the cookie was copied.
+
 A face only: every page calls the same service functions as the GraphQL API, with the
 signed-in user's Principal, so it sees exactly what the API would let that user see.
 Each area of the portal (network/portal/<area>.py) gets one `Portal` and adds its routes.
@@ -54,6 +58,7 @@ STATUSES = list(StepStatus)
 # Partners run their cohorts; member contacts see their own training.
 SIGN_IN_KINDS = (PrincipalKind.PARTNER, PrincipalKind.MEMBER)
 PAGE_SIZE = 25
+WRITING = "portal-write"  # set in a session's info by Portal.write (it commits by itself)
 
 templates = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -65,21 +70,46 @@ templates = Environment(
 
 @dataclass(slots=True)
 class PortalSession:
-    """What the signed session cookie carries: the user (if signed in) and the CSRF token."""
+    """What the signed session cookie carries: the user (if signed in), the id of their
+    portal_sessions row, and the CSRF token."""
 
     csrf: str
     user_id: str | None = None
     email: str | None = None
     issued: int = 0  # when the cookie was made, in Unix seconds; older than SESSION_SECONDS expires
     kind: str | None = None  # PARTNER or MEMBER: which menu the pages show
+    session_id: str | None = None  # the portal_sessions row; revoked there, the cookie is dead
     changed: bool = False
+    chosen_language: str | None = None  # ?lang= of this request (not in the cookie)
 
 
 def encode_session(data: PortalSession) -> str:
     raw = orjson.dumps(
-        {"c": data.csrf, "u": data.user_id, "e": data.email, "t": data.issued, "k": data.kind}
+        {
+            "c": data.csrf,
+            "u": data.user_id,
+            "e": data.email,
+            "t": data.issued,
+            "k": data.kind,
+            "s": data.session_id,
+        }
     )
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def signed_in_cookie(
+    secret: str, user_id: uuid.UUID, email: str, kind: PrincipalKind, session_id: uuid.UUID
+) -> str:
+    """The signed value of a new signed-in session cookie, with a fresh CSRF token."""
+    data = PortalSession(
+        csrf=secrets.token_urlsafe(24),
+        user_id=str(user_id),
+        email=email,
+        issued=int(time.time()),
+        kind=kind.value,
+        session_id=str(session_id),
+    )
+    return sign(secret, PURPOSE, encode_session(data))
 
 
 def decode_session(value: str) -> PortalSession | None:
@@ -92,6 +122,7 @@ def decode_session(value: str) -> PortalSession | None:
             email=data.get("e"),
             issued=int(data["t"]),
             kind=data.get("k"),
+            session_id=data.get("s"),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -124,6 +155,7 @@ class Portal:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction committed at the end; then the emails it owes are enqueued."""
         async with unit_of_work(self._sessions()) as session:
+            session.info[WRITING] = True
             yield session
         jobs = self._jobs()
         if jobs is not None:
@@ -141,14 +173,23 @@ class Portal:
         token = request.cookies.get(SESSION_COOKIE)
         value = unsign(self.settings.secret_key, PURPOSE, token) if token else None
         found = decode_session(value) if value else None
-        if found is not None and 0 <= time.time() - found.issued <= SESSION_SECONDS:
-            return found
-        return PortalSession(csrf=secrets.token_urlsafe(24), issued=int(time.time()), changed=True)
+        if found is None or not 0 <= time.time() - found.issued <= SESSION_SECONDS:
+            found = PortalSession(
+                csrf=secrets.token_urlsafe(24), issued=int(time.time()), changed=True
+            )
+        chosen = request.query_params.get("lang")
+        found.chosen_language = chosen if chosen in LANGUAGES else None
+        return found
 
     def save_session(self, response: Response, data: PortalSession) -> None:
+        self._set_session_cookie(
+            response, sign(self.settings.secret_key, PURPOSE, encode_session(data))
+        )
+
+    def _set_session_cookie(self, response: Response, value: str) -> None:
         response.set_cookie(
             SESSION_COOKIE,
-            sign(self.settings.secret_key, PURPOSE, encode_session(data)),
+            value,
             httponly=True,
             samesite="lax",
             secure=self.secure,
@@ -157,34 +198,60 @@ class Portal:
         )
 
     def signed_in(
-        self, response: Response, user_id: uuid.UUID, email: str, kind: PrincipalKind
+        self,
+        response: Response,
+        user_id: uuid.UUID,
+        email: str,
+        kind: PrincipalKind,
+        session_id: uuid.UUID,
+        language: str | None = None,
     ) -> None:
-        """Put a new signed-in session on `response`, with a fresh CSRF token."""
-        self.save_session(
+        """Put a new signed-in session (the portal_sessions row `session_id`) on `response`,
+        with a fresh CSRF token, and the user's saved language if they have one."""
+        self._set_session_cookie(
             response,
-            PortalSession(
-                csrf=secrets.token_urlsafe(24),
-                user_id=str(user_id),
-                email=email,
-                issued=int(time.time()),
-                kind=kind.value,
-            ),
+            signed_in_cookie(self.settings.secret_key, user_id, email, kind, session_id),
         )
+        if language in LANGUAGES:
+            self.remember_language(response, language)
 
     def sign_out(self, response: Response) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/portal")
 
+    @staticmethod
+    def remember_language(response: Response, language: str) -> None:
+        """The language cookie, for anonymous pages and the next visit."""
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            httponly=True,
+            samesite="lax",
+            path="/portal",
+            max_age=365 * 24 * 3600,
+        )
+
     # -- who is asking -----------------------------------------------------------------------
 
     async def principal_of(self, session: AsyncSession, data: PortalSession) -> Principal:
-        """The signed-in partner or member contact, else ANONYMOUS (staff use the API)."""
-        if data.user_id is None or data.email is None:
+        """The signed-in partner or member contact, else ANONYMOUS (staff use the API).
+
+        One query: the session's row, live, joined with its active user. A language chosen
+        with ?lang= is saved on the user (the only write, and only when it changes)."""
+        session_id = parse_uuid(data.session_id) if data.user_id and data.session_id else None
+        if session_id is None:
             return ANONYMOUS
-        user = await auth.find_user(session, data.email)
-        if user is None or not user.is_active or str(user.id) != data.user_id:
+        user = await auth.portal_session_user(session, session_id)
+        if user is None or str(user.id) != data.user_id:
             return ANONYMOUS
         principal = auth.principal_for(user)
-        return principal if principal.kind in SIGN_IN_KINDS else ANONYMOUS
+        if principal.kind not in SIGN_IN_KINDS:
+            return ANONYMOUS
+        chosen = data.chosen_language
+        if chosen is not None and chosen != user.language:
+            await auth.set_language(session, user.id, chosen)
+            if not session.info.get(WRITING):  # a reading session: keep the choice now
+                await session.commit()
+        return principal
 
     async def guard(
         self,
@@ -265,14 +332,7 @@ class Portal:
             self.save_session(response, data)
         chosen = request.query_params.get("lang")
         if chosen in LANGUAGES and chosen != request.cookies.get(LANGUAGE_COOKIE):
-            response.set_cookie(
-                LANGUAGE_COOKIE,
-                chosen,
-                httponly=True,
-                samesite="lax",
-                path="/portal",
-                max_age=365 * 24 * 3600,
-            )
+            self.remember_language(response, chosen)
         return response
 
     def not_found(self, request: Request, data: PortalSession) -> HTMLResponse:

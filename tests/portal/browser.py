@@ -47,8 +47,9 @@ def distinct_colours(path: Path) -> int:
 async def sign_in(page: Any, server: str, email: str, password: str = PASSWORD) -> None:
     """Fill and send the sign-in form; waits for the landing page."""
     await page.goto(f"{server}/portal/login")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(password)
+    # By id: the page also has the "email me a sign-in link" form with its own email field.
+    await page.locator("#email").fill(email)
+    await page.locator("#password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_load_state()
 

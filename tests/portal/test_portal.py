@@ -99,7 +99,7 @@ async def test_a_session_older_than_a_working_day_is_signed_out(
     assert value is not None
     fresh = _decode(value)
     assert fresh is not None
-    old.user_id, old.email = fresh.user_id, fresh.email
+    old.user_id, old.email, old.session_id = fresh.user_id, fresh.email, fresh.session_id
     client.cookies.clear()
     client.cookies.set(
         "portal_session", sign(settings.secret_key, "portal-session", _encode(fresh))
