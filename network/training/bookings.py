@@ -151,6 +151,18 @@ async def bookings_of_sessions(
     return by_session, counts
 
 
+async def booked_contact_ids(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """The visible contacts that hold a live (not cancelled) booking on the session."""
+    statement = select(bookings.contact_id).where(
+        booking_condition(principal),
+        bookings.session_id == session_id,
+        bookings.status.in_(LIVE),
+    )
+    return set((await session.scalars(statement)).all())
+
+
 async def _eligible(session: AsyncSession, training: TrainingSession, contact: Any) -> bool:
     """Whether the contact may sit a session reserved for one member or one cohort."""
     if training.reserved_member_id is not None:
