@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal, PrincipalKind
@@ -111,6 +112,13 @@ class MeetingQuery:
     starts_from: datetime | None = None
     starts_before: datetime | None = None
     status: MeetingStatus | None = None
+    newest_first: bool = False  # latest start first (past meetings)
+
+
+# The same key negated, for listing the latest meetings first with the ascending keyset.
+START_KEY_DESC = cast(-func.extract("epoch", meetings.starts_at) * 1_000_000, BigInteger).label(
+    "start_key_desc"
+)
 
 
 async def list_meetings(
@@ -133,8 +141,29 @@ async def list_meetings(
         statement = statement.where(meetings.starts_at < query.starts_before)
     if query.status is not None:
         statement = statement.where(meetings.status == query.status)
-    statement = statement.add_columns(START_KEY)
-    return await keyset_page(session, statement, [START_KEY, meetings.id], first=first, after=after)
+    key = START_KEY_DESC if query.newest_first else START_KEY
+    statement = statement.add_columns(key)
+    return await keyset_page(session, statement, [key, meetings.id], first=first, after=after)
+
+
+async def next_meetings_of_cohorts(
+    session: AsyncSession,
+    principal: Principal,
+    cohort_ids: Sequence[uuid.UUID],
+    now: datetime,
+) -> dict[uuid.UUID, Row[Any]]:
+    """The next visible scheduled meeting of each cohort (from `now` on), in one query."""
+    statement = (
+        readable(principal)
+        .where(
+            meetings.cohort_id.in_(cohort_ids),
+            meetings.starts_at >= now,
+            meetings.status == MeetingStatus.SCHEDULED,
+        )
+        .ext(distinct_on(meetings.cohort_id))
+        .order_by(meetings.cohort_id, meetings.starts_at, meetings.id)
+    )
+    return {row.cohort_id: row for row in (await session.execute(statement)).all()}
 
 
 async def get_meetings(
@@ -204,6 +233,29 @@ async def invitations_of_meetings(
     counted = select(live.c.meeting_id, func.count()).group_by(live.c.meeting_id)
     counts: dict[uuid.UUID, int] = dict((await session.execute(counted)).all())
     return by_meeting, counts
+
+
+async def upcoming_invitations(
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    *,
+    now: datetime,
+    limit: int,
+) -> list[Row[Any]]:
+    """A visible contact's invitations to scheduled meetings not started yet, soonest first."""
+    statement = (
+        readable_invitations(principal)
+        .join(NetworkMeeting, NetworkMeeting.id == invitations.meeting_id)
+        .where(
+            invitations.contact_id == contact_id,
+            meetings.starts_at > now,
+            meetings.status == MeetingStatus.SCHEDULED,
+        )
+        .order_by(meetings.starts_at, meetings.id)
+        .limit(limit)
+    )
+    return list((await session.execute(statement)).all())
 
 
 async def response_counts(

@@ -1,0 +1,130 @@
+"""The cohort pages' network meetings: what a meetings list shows of a meeting, the two
+meeting lists of a cohort, and reading the schedule and reschedule forms."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.auth.principal import Principal
+from network.db import utcnow
+from network.kit.enums import MeetingStatus, RsvpResponse, StarStep
+from network.kit.errors import DomainError
+from network.kit.pagination import MAX_PAGE_SIZE, Page
+from network.meetings import repository as meetings
+from network.meetings.formatting import format_span
+from network.portal.web import PAGE_SIZE
+
+# The service's meeting input names -> the form's field names.
+MEETING_FIELD_NAMES = {
+    "afterStep": "after_step",
+    "startsAt": "start_time",
+    "endsAt": "end_time",
+    "timeZone": "time_zone",
+    "onlineUrl": "online_url",
+    "meetingId": "meeting",
+    "cohortId": "meeting",
+}
+SAVED = {"1": "saved"}
+MEETING_SAVED = {"1": "cm_meeting_saved", "2": "cm_meeting_cancelled", "3": "cm_answer_saved"}
+# Offered in the time zone list; any other IANA name may be typed.
+COMMON_TIME_ZONES = (
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Paris",
+    "Europe/Brussels",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Amsterdam",
+    "Europe/Lisbon",
+    "UTC",
+)
+
+
+class FormInvalid(Exception):
+    """The form had errors of its own: roll back whatever the service did."""
+
+
+def field_errors(exc: DomainError, t: dict[str, str]) -> dict[str, str]:
+    """The service's errors by form field, in the page's language where a label has them."""
+    found: dict[str, str] = {}
+    for e in exc.errors:
+        name = MEETING_FIELD_NAMES.get(e.field, e.field)
+        text = t.get(f"cm_err_{e.field}_{e.code}") or t.get(f"cm_err_{e.code}") or e.message
+        found.setdefault(name, text)
+    return found
+
+
+def local_times(
+    form: dict[str, str], errors: dict[str, str], t: dict[str, str]
+) -> tuple[datetime | None, datetime | None]:
+    """The start and end as local (naive) times from the date and the two times."""
+    day: date | None = None
+    text = form.get("date", "").strip()
+    if not text:
+        errors["date"] = t["cm_err_REQUIRED"]
+    else:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            errors["date"] = t["cm_bad_date"]
+    moments: list[datetime | None] = []
+    for name in ("start_time", "end_time"):
+        value = form.get(name, "").strip()
+        moment: datetime | None = None
+        if not value:
+            errors[name] = t["cm_err_REQUIRED"]
+        else:
+            try:
+                clock = time.fromisoformat(value)
+                moment = datetime.combine(day, clock) if day else None
+            except ValueError:
+                errors[name] = t["cm_bad_time"]
+        moments.append(moment)
+    return moments[0], moments[1]
+
+
+def meeting_item(
+    meeting: Any, tallies: dict[uuid.UUID, dict[RsvpResponse | None, int]], language: str
+) -> dict[str, Any]:
+    """What a meetings list shows of one meeting."""
+    counts = tallies.get(meeting.id, {})
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "when": format_span(meeting.starts_at, meeting.ends_at, meeting.time_zone, language)[
+            "when"
+        ],
+        "step": StarStep(meeting.after_step),
+        "status": MeetingStatus(meeting.status),
+        "yes": counts.get(RsvpResponse.YES, 0),
+        "no": counts.get(RsvpResponse.NO, 0),
+        "maybe": counts.get(RsvpResponse.MAYBE, 0),
+        "none": counts.get(None, 0),
+        "venue": meeting.venue,
+        "online_url": meeting.online_url,
+    }
+
+
+async def meetings_of(
+    session: AsyncSession, principal: Principal, cohort_id: uuid.UUID, after: str | None
+) -> tuple[Page, Page]:
+    """The cohort's upcoming meetings (soonest first) and a page of its past ones (latest
+    first); a forged or stale cursor starts the past ones from the beginning."""
+    now = utcnow()
+    upcoming = await meetings.list_meetings(
+        session,
+        principal,
+        meetings.MeetingQuery(cohort_id=cohort_id, starts_from=now),
+        first=MAX_PAGE_SIZE,
+        after=None,
+    )
+    query = meetings.MeetingQuery(cohort_id=cohort_id, starts_before=now, newest_first=True)
+    try:
+        past = await meetings.list_meetings(session, principal, query, first=PAGE_SIZE, after=after)
+    except DomainError:
+        past = await meetings.list_meetings(session, principal, query, first=PAGE_SIZE, after=None)
+    return upcoming, past
