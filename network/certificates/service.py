@@ -38,6 +38,7 @@ from network.kit.enums import Network
 from network.kit.errors import DomainError, Errors
 from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
+from network.kit.search import contains_text
 from network.kit.validation import clean_text
 from network.members.models import Member
 from network.messaging.mime import Attachment
@@ -63,6 +64,9 @@ class CertificateQuery:
     contact_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
     status: CertificateStatus | None = None
+    member_id: uuid.UUID | None = None
+    year: int | None = None  # the year the session started
+    search: str | None = None  # part of the holder's name or of the number
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,16 +118,45 @@ async def list_certificates(
     after: str | None,
 ) -> Page:
     """One page of the certificates the principal may see, by number."""
-    statement = readable(principal)
+    statement = _filtered(readable(principal), query)
+    return await keyset_page(
+        session, statement, [certificates.number, certificates.id], first=first, after=after
+    )
+
+
+def _filtered(statement: Select[Any], query: CertificateQuery) -> Select[Any]:
     if query.contact_id is not None:
         statement = statement.where(certificates.contact_id == query.contact_id)
     if query.session_id is not None:
         statement = statement.where(certificates.session_id == query.session_id)
     if query.status is not None:
         statement = statement.where(certificates.status == query.status)
-    return await keyset_page(
-        session, statement, [certificates.number, certificates.id], first=first, after=after
+    if query.member_id is not None:
+        of_member = select(Contact.id).where(Contact.member_id == query.member_id)
+        statement = statement.where(certificates.contact_id.in_(of_member))
+    if query.year is not None:
+        year = func.extract("year", certificates.session_starts_at)
+        statement = statement.where(year == query.year)
+    search = (query.search or "").strip()
+    if search:
+        statement = statement.where(
+            contains_text(certificates.holder_name, search)
+            | contains_text(certificates.number, search)
+        )
+    return statement
+
+
+async def total_cpd_hours(
+    session: AsyncSession, principal: Principal, query: CertificateQuery
+) -> Decimal:
+    """The CPD hours of the VALID certificates among those `query` lists to the principal."""
+    listed = _filtered(readable(principal), query).subquery()
+    total = await session.scalar(
+        select(func.coalesce(func.sum(listed.c.cpd_hours), 0)).where(
+            listed.c.status == CertificateStatus.VALID
+        )
     )
+    return Decimal(total or 0)
 
 
 async def get_certificates(

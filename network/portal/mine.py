@@ -1,21 +1,132 @@
-"""My training: what a member contact signed in to the portal sees of their own training."""
+"""My training: what a member contact signed in to the portal sees of their own training.
+
+Their bookings, the network meetings they are invited to (with Yes / No / Maybe buttons that
+call the same `rsvp` as the API), their certificates to download, and their CPD hours this year.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.auth.principal import PrincipalKind
+from network.auth.principal import Principal, PrincipalKind
 from network.certificates import service as certificates
 from network.db import utcnow
+from network.kit.enums import RsvpResponse
+from network.kit.errors import DomainError
+from network.meetings import repository as meetings
+from network.meetings import service as meeting_service
 from network.meetings.formatting import format_span
-from network.portal.web import Portal
+from network.portal.web import PAGE_SIZE, Portal, PortalSession, parse_uuid
 from network.training import bookings, catalogue
 from network.training import sessions as training_sessions
 
+MEETINGS_SHOWN = 20  # upcoming meetings on the page: a contact is invited to a handful
+CERTIFICATES_SHOWN = 100  # a contact earns a few certificates a year
+ANSWERS = list(RsvpResponse)
+# Why an answer was refused, in the page's words (the service's codes -> label keys).
+RSVP_ERRORS = {"STARTED": "mine_started", "CANCELLED": "mine_cancelled"}
+
 
 def add_routes(router: APIRouter, portal: Portal) -> None:
-    """/portal/training."""
+    """/portal/training and its RSVP buttons."""
+
+    async def training_view(
+        request: Request,
+        data: PortalSession,
+        session: AsyncSession,
+        principal: Principal,
+        *,
+        status_code: int = 200,
+        errors: dict[str, str] | None = None,
+        message: str | None = None,
+    ) -> Response:
+        contact_id = principal.contact_id
+        if contact_id is None:
+            return portal.not_found(request, data)
+        language = portal.language_of(request)
+        try:
+            booked = await bookings.list_bookings(
+                session,
+                principal,
+                bookings.BookingQuery(contact_id=contact_id),
+                first=PAGE_SIZE,
+                after=request.query_params.get("after"),
+            )
+        except DomainError:  # a cursor that is not one of ours
+            return portal.not_found(request, data)
+        runs = await training_sessions.get_sessions(
+            session, principal, list({row.session_id for row in booked.rows})
+        )
+        courses = await catalogue.get_courses(
+            session, principal, list({row.course_id for row in runs.values()})
+        )
+        items = []
+        for row in booked.rows:
+            run = runs.get(row.session_id)
+            if run is None:
+                continue
+            course = courses.get(run.course_id)
+            items.append(
+                {
+                    "title": course.title if course else "",
+                    "when": format_span(run.starts_at, run.ends_at, run.time_zone, language)[
+                        "when"
+                    ],
+                    "status": row.status,
+                    "position": row.waitlist_position,
+                }
+            )
+        now = utcnow()
+        invited = await meetings.upcoming_invitations(
+            session, principal, contact_id, now=now, limit=MEETINGS_SHOWN
+        )
+        found = await meetings.get_meetings(
+            session, principal, list({row.meeting_id for row in invited})
+        )
+        upcoming: list[dict[str, Any]] = []
+        for invitation in invited:
+            meeting = found.get(invitation.meeting_id)
+            if meeting is None:
+                continue
+            upcoming.append(
+                {
+                    "id": meeting.id,
+                    "title": meeting.title,
+                    "when": format_span(
+                        meeting.starts_at, meeting.ends_at, meeting.time_zone, language
+                    )["when"],
+                    "where": meeting.venue or meeting.online_url or "",
+                    "answer": invitation.response,
+                }
+            )
+        issued = await certificates.list_certificates(
+            session,
+            principal,
+            certificates.CertificateQuery(contact_id=contact_id),
+            first=CERTIFICATES_SHOWN,
+            after=None,
+        )
+        year = now.year
+        hours = dict(await certificates.cpd_hours_by_year(session, principal, contact_id))
+        return portal.render(
+            request,
+            data,
+            "training.html",
+            status_code,
+            bookings=items,
+            cursor=booked.end_cursor if booked.has_next_page else None,
+            meetings=upcoming,
+            answers=ANSWERS,
+            certificates=issued.rows,
+            cpd_hours=hours.get(year, 0),
+            year=year,
+            errors=errors or {},
+            message=message,
+        )
 
     @router.get("/training")
     async def my_training(request: Request) -> Response:
@@ -24,54 +135,55 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             principal = await portal.guard(request, session, data, PrincipalKind.MEMBER)
             if isinstance(principal, Response):
                 return principal
-            contact_id = principal.contact_id
-            if contact_id is None:
+            saved = request.query_params.get("answered") == "1"
+            message = portal.labels(request)["mine_answered"] if saved else None
+            return await training_view(request, data, session, principal, message=message)
+
+    @router.post("/training/meetings/{meeting_id}/rsvp")
+    async def answer(request: Request, meeting_id: str) -> Response:
+        data = portal.read_session(request)
+        ok, form = await portal.csrf_ok(request, data)
+        if not ok:
+            return portal.forbidden(request, data)
+        t = portal.labels(request)
+        parsed = parse_uuid(meeting_id)
+        async with portal.db() as session:
+            principal = await portal.guard(request, session, data, PrincipalKind.MEMBER)
+            if isinstance(principal, Response):
+                return principal
+            if parsed is None:
                 return portal.not_found(request, data)
-            booked = await bookings.list_bookings(
-                session,
-                principal,
-                bookings.BookingQuery(contact_id=contact_id),
-                first=50,
-                after=None,
-            )
-            runs = await training_sessions.get_sessions(
-                session, principal, list({row.session_id for row in booked.rows})
-            )
-            courses = await catalogue.get_courses(
-                session, principal, list({row.course_id for row in runs.values()})
-            )
-            language = portal.language_of(request)
-            items = []
-            for row in booked.rows:
-                run = runs.get(row.session_id)
-                if run is None:
-                    continue
-                course = courses.get(run.course_id)
-                items.append(
-                    {
-                        "title": course.title if course else "",
-                        "when": format_span(run.starts_at, run.ends_at, run.time_zone, language)[
-                            "when"
-                        ],
-                        "status": row.status,
-                        "position": row.waitlist_position,
-                    }
+            response = form.get("response", "")
+            if response not in RsvpResponse.__members__:
+                return await training_view(
+                    request,
+                    data,
+                    session,
+                    principal,
+                    status_code=422,
+                    errors={str(parsed): t["choose"]},
                 )
-            issued = await certificates.list_certificates(
-                session,
-                principal,
-                certificates.CertificateQuery(contact_id=contact_id),
-                first=50,
-                after=None,
-            )
-            year = utcnow().year
-            hours = dict(await certificates.cpd_hours_by_year(session, principal, contact_id))
-        return portal.render(
-            request,
-            data,
-            "training.html",
-            bookings=items,
-            certificates=issued.rows,
-            cpd_hours=hours.get(year, 0),
-            year=year,
-        )
+        try:
+            async with portal.write() as session:
+                await meeting_service.rsvp(
+                    session,
+                    principal,
+                    meeting_id=parsed,
+                    contact_id=principal.contact_id,
+                    response=RsvpResponse(response),
+                )
+        except DomainError as exc:
+            codes = {e.code for e in exc.errors}
+            if codes & {"NOT_FOUND", "NOT_INVITED"}:
+                return portal.not_found(request, data)
+            key = next((RSVP_ERRORS[c] for c in codes if c in RSVP_ERRORS), "mine_rsvp_failed")
+            async with portal.db() as session:
+                return await training_view(
+                    request,
+                    data,
+                    session,
+                    principal,
+                    status_code=422,
+                    errors={str(parsed): t[key]},
+                )
+        return portal.redirect("/portal/training?answered=1")

@@ -1,0 +1,327 @@
+"""Certificates in the portal: the partner's list, its filters and totals, and the downloads."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.auth import service as auth
+from network.auth.principal import SYSTEM, Principal
+from network.certificates import service as certificates
+from network.certificates.models import Certificate
+from network.contacts.models import Contact
+from network.kit.enums import Role
+from network.members.models import Member
+from network.partners.models import Partner
+from network.portal.labels import certs as certs_labels
+from network.portal.labels import mine as mine_labels
+from network.training.models import TrainingSession
+from tests.certificates.conftest import Attended
+from tests.factories import Factory
+from tests.portal.helpers import sign_in
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Scene:
+    """Partner A's members Anglesey and Powys, with a session whose two attendees (Gwen at
+    Anglesey, Siân at Powys) have certificates; partner B's member with one certificate."""
+
+    partner_a: Partner
+    anglesey: Member
+    powys: Member
+    holder: Contact
+    colleague: Contact
+    held: TrainingSession
+    other_held: TrainingSession
+    mine: Certificate  # the holder's
+    theirs: Certificate  # the colleague's
+    foreign: Certificate  # partner B's contact's
+    emails: dict[str, str]
+
+
+async def certificate_scene(session: AsyncSession, make: Factory) -> Scene:
+    """The scene above, committed, with users who have PASSWORD for every kind of user."""
+    partner_a, partner_b = await make.partner(), await make.partner()
+    anglesey = await make.member("Isle of Anglesey County Council", partner=partner_a)
+    powys = await make.member("Powys County Council", partner=partner_a)
+    strasbourg = await make.member("INET Strasbourg", partner=partner_b)
+    holder = await make.contact(anglesey, first_name="Gwenllian", last_name="Ellis")
+    colleague = await make.contact(powys, first_name="Siân", last_name="Pryce")
+    stranger = await make.contact(strasbourg, first_name="Camille", last_name="Durand")
+    attended = Attended(session, make)
+    held = await attended.session_with(
+        [holder, colleague], title=f"Outcome-Based Commissioning {uuid.uuid4().hex[:6]}"
+    )
+    mine, theirs = sorted(
+        await certificates.issue_certificates(session, SYSTEM, session_id=held.id),
+        key=lambda c: c.contact_id != holder.id,
+    )
+    other_held = await attended.session_with(
+        [stranger], title=f"Map It {uuid.uuid4().hex[:6]}", cpd_hours=3
+    )
+    (foreign,) = await certificates.issue_certificates(session, SYSTEM, session_id=other_held.id)
+    users = {
+        "member": await make.user(Role.MEMBER, contact=holder),
+        "staff": await make.user(Role.STAFF),
+        "partner A": await make.user(Role.PARTNER, partner=partner_a),
+        "partner B": await make.user(Role.PARTNER, partner=partner_b),
+    }
+    for user in users.values():
+        await auth.set_password(session, SYSTEM, user.email, PASSWORD)
+    await session.commit()
+    emails = {who: user.email for who, user in users.items()}
+    return Scene(
+        partner_a,
+        anglesey,
+        powys,
+        holder,
+        colleague,
+        held,
+        other_held,
+        mine,
+        theirs,
+        foreign,
+        emails,
+    )
+
+
+async def as_user(client: httpx.AsyncClient, scene: Scene, who: str) -> None:
+    """Sign the client in as one of the scene's users (anonymous: signed out)."""
+    client.cookies.clear()
+    if who in scene.emails and who != "staff":
+        answer = await sign_in(client, scene.emails[who], PASSWORD)
+        assert answer.status_code == 303, answer.text
+    elif who == "staff":  # staff are not portal users: the sign-in is refused
+        answer = await sign_in(client, scene.emails[who], PASSWORD)
+        assert answer.status_code != 303
+
+
+async def test_a_partner_lists_only_its_members_certificates_with_the_total_hours(
+    client: httpx.AsyncClient, session: AsyncSession, make: Factory
+) -> None:
+    scene = await certificate_scene(session, make)
+    await as_user(client, scene, "partner A")
+    page = await client.get("/portal/certificates")
+    assert page.status_code == 200
+    for certificate in (scene.mine, scene.theirs):
+        assert certificate.number in page.text
+        assert f'href="/portal/certificates/{certificate.id}.pdf"' in page.text
+    assert scene.foreign.number not in page.text
+    assert "Gwenllian Ellis" in page.text and "Isle of Anglesey County Council" in page.text
+    assert '<strong id="cpd-total">12.0</strong>' in page.text
+    assert "certificates.zip" not in page.text  # the ZIP is offered for one session
+
+    await as_user(client, scene, "partner B")
+    page = await client.get("/portal/certificates")
+    assert page.status_code == 200
+    assert scene.foreign.number in page.text
+    assert scene.mine.number not in page.text and scene.theirs.number not in page.text
+    assert '<strong id="cpd-total">3.0</strong>' in page.text
+
+
+async def test_the_filters_narrow_the_list_and_the_total(
+    client: httpx.AsyncClient, session: AsyncSession, make: Factory
+) -> None:
+    scene = await certificate_scene(session, make)
+    await as_user(client, scene, "partner A")
+
+    by_member = await client.get(f"/portal/certificates?member={scene.powys.id}")
+    assert scene.theirs.number in by_member.text and scene.mine.number not in by_member.text
+    assert '<strong id="cpd-total">6.0</strong>' in by_member.text
+
+    by_name = await client.get("/portal/certificates?q=gwenll")
+    assert scene.mine.number in by_name.text and scene.theirs.number not in by_name.text
+
+    year = scene.held.starts_at.year
+    this_year = await client.get(f"/portal/certificates?year={year}")
+    assert scene.mine.number in this_year.text and scene.theirs.number in this_year.text
+    other_year = await client.get(f"/portal/certificates?year={year - 5}")
+    assert scene.mine.number not in other_year.text
+    assert '<strong id="cpd-total">0</strong>' in other_year.text
+
+    by_session = await client.get(f"/portal/certificates?session={scene.held.id}")
+    assert scene.mine.number in by_session.text and scene.theirs.number in by_session.text
+    assert f'href="/portal/sessions/{scene.held.id}/certificates.zip"' in by_session.text
+    assert f"Training session: <strong>{scene.mine.course_title}, " in by_session.text
+
+    bad_year = await client.get("/portal/certificates?year=soon&q=gwen")
+    assert bad_year.status_code == 422
+    assert '<div id="year-error" class="error">Not a year (for example 2026).</div>' in (
+        bad_year.text
+    )
+    assert 'value="soon"' in bad_year.text and 'value="gwen"' in bad_year.text
+    welsh = await client.get("/portal/certificates?year=soon&lang=cy")
+    assert "Nid yw hon yn flwyddyn" in welsh.text
+
+    # Another partner's session or member as a filter shows nothing of theirs.
+    foreign = await client.get(f"/portal/certificates?session={scene.other_held.id}")
+    assert foreign.status_code == 200 and scene.foreign.number not in foreign.text
+    assert (await client.get("/portal/certificates?member=not-an-id")).status_code == 404
+
+
+async def test_the_list_is_paginated(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    make: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scene = await certificate_scene(session, make)
+    monkeypatch.setattr("network.portal.certs.PAGE_SIZE", 1)
+    await as_user(client, scene, "partner A")
+    first = await client.get("/portal/certificates")
+    numbers = sorted([scene.mine.number, scene.theirs.number])
+    assert numbers[0] in first.text and numbers[1] not in first.text
+    assert 'rel="next"' in first.text
+    href = first.text.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    second = await client.get(f"/portal/certificates{href}")
+    assert numbers[1] in second.text and numbers[0] not in second.text
+    assert 'rel="next"' not in second.text
+    assert '<strong id="cpd-total">12.0</strong>' in second.text  # the total is of every page
+    assert (await client.get("/portal/certificates?after=garbage")).status_code == 404
+
+
+async def test_pdf_downloads_are_real_pdfs_for_the_entitled_only(
+    client: httpx.AsyncClient, session: AsyncSession, make: Factory
+) -> None:
+    scene = await certificate_scene(session, make)
+    await as_user(client, scene, "partner A")
+    answer = await client.get(f"/portal/certificates/{scene.theirs.id}.pdf")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["content-disposition"] == (
+        f'attachment; filename="{scene.theirs.number}.pdf"'
+    )
+    assert answer.content.startswith(b"%PDF")
+    assert answer.content == scene.theirs.pdf
+    foreign = await client.get(f"/portal/certificates/{scene.foreign.id}.pdf")
+    assert foreign.status_code == 404
+    assert "Page not found" in foreign.text  # the portal's own 404 page
+    assert (await client.get(f"/portal/certificates/{uuid.uuid4()}.pdf")).status_code == 404
+    assert (await client.get("/portal/certificates/nonsense.pdf")).status_code == 404
+
+    await as_user(client, scene, "member")
+    own = await client.get(f"/portal/certificates/{scene.mine.id}.pdf")
+    assert own.status_code == 200 and own.content.startswith(b"%PDF")
+    assert (await client.get(f"/portal/certificates/{scene.theirs.id}.pdf")).status_code == 404
+
+
+async def test_a_sessions_zip_holds_the_partners_pdfs(
+    client: httpx.AsyncClient, session: AsyncSession, make: Factory
+) -> None:
+    scene = await certificate_scene(session, make)
+    await as_user(client, scene, "partner A")
+    answer = await client.get(f"/portal/sessions/{scene.held.id}/certificates.zip")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/zip"
+    assert answer.headers["content-disposition"] == (
+        f'attachment; filename="certificates-{scene.held.id}.zip"'
+    )
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        assert sorted(archive.namelist()) == sorted(
+            [f"{scene.mine.number}.pdf", f"{scene.theirs.number}.pdf"]
+        )
+        assert archive.read(f"{scene.mine.number}.pdf") == scene.mine.pdf
+    other = await client.get(f"/portal/sessions/{scene.other_held.id}/certificates.zip")
+    assert other.status_code == 404
+    assert (await client.get("/portal/sessions/bad/certificates.zip")).status_code == 404
+
+    await as_user(client, scene, "partner B")
+    answer = await client.get(f"/portal/sessions/{scene.held.id}/certificates.zip")
+    assert answer.status_code == 404
+
+
+# Who gets what from each route of this area; a redirect goes to LOCATION.
+EXPECTED = {
+    "anonymous": {"list": 303, "pdf": 303, "own pdf": 303, "zip": 303},
+    "member": {"list": 404, "pdf": 404, "own pdf": 200, "zip": 404},
+    "staff": {"list": 303, "pdf": 303, "own pdf": 303, "zip": 303},
+    "partner A": {"list": 200, "pdf": 200, "own pdf": 200, "zip": 200},
+    "partner B": {"list": 200, "pdf": 404, "own pdf": 404, "zip": 404},
+}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+async def test_route_matrix(
+    client: httpx.AsyncClient, session: AsyncSession, make: Factory, who: str
+) -> None:
+    scene = await certificate_scene(session, make)
+    await as_user(client, scene, who)
+    answers = {
+        "list": await client.get("/portal/certificates"),
+        "pdf": await client.get(f"/portal/certificates/{scene.theirs.id}.pdf"),
+        "own pdf": await client.get(f"/portal/certificates/{scene.mine.id}.pdf"),
+        "zip": await client.get(f"/portal/sessions/{scene.held.id}/certificates.zip"),
+    }
+    assert {k: v.status_code for k, v in answers.items()} == EXPECTED[who]
+    for answer in answers.values():
+        if answer.status_code == 303:
+            assert answer.headers["location"] == "/portal/login"
+    if answers["list"].status_code == 200:  # a partner's list shows only its own
+        assert (scene.mine.number in answers["list"].text) is (who == "partner A")
+        assert (scene.foreign.number in answers["list"].text) is (who == "partner B")
+    if answers["pdf"].status_code == 200:
+        assert answers["pdf"].content == scene.theirs.pdf
+
+
+async def principal_of(session: AsyncSession, email: str) -> Principal:
+    """The principal a scene's user signs in as."""
+    user = await auth.find_user(session, email)
+    assert user is not None
+    return auth.principal_for(user)
+
+
+async def test_a_revoked_certificate_is_listed_as_such_and_left_out_of_the_total(
+    client: httpx.AsyncClient, session: AsyncSession, make: Factory
+) -> None:
+    scene = await certificate_scene(session, make)
+    await certificates.revoke_certificate(
+        session, SYSTEM, certificate_id=scene.theirs.id, reason="Issued in error"
+    )
+    await session.commit()
+    await as_user(client, scene, "partner A")
+    page = await client.get("/portal/certificates?lang=fr")
+    assert "Révoqué" in page.text and "Valide" in page.text
+    assert '<strong id="cpd-total">6.0</strong>' in page.text
+
+
+async def test_the_total_and_the_filters_keep_to_the_principals_scope(
+    session: AsyncSession, make: Factory
+) -> None:
+    scene = await certificate_scene(session, make)
+    partner_a = await principal_of(session, scene.emails["partner A"])
+    partner_b = await principal_of(session, scene.emails["partner B"])
+    held = certificates.CertificateQuery(session_id=scene.held.id)
+    assert await certificates.total_cpd_hours(session, partner_a, held) == Decimal("12.0")
+    assert await certificates.total_cpd_hours(session, partner_b, held) == Decimal(0)
+    page = await certificates.list_certificates(
+        session,
+        partner_b,
+        certificates.CertificateQuery(member_id=scene.anglesey.id),
+        first=10,
+        after=None,
+    )
+    assert list(page.rows) == []
+    found = await certificates.list_certificates(
+        session,
+        partner_a,
+        certificates.CertificateQuery(search="100%_\\", year=scene.held.starts_at.year),
+        first=10,
+        after=None,
+    )
+    assert list(found.rows) == []  # %, _ and \ are taken literally
+
+
+def test_every_label_of_the_area_is_in_english_welsh_and_french() -> None:
+    for area in (certs_labels, mine_labels):
+        english = set(area.LABELS["en"])
+        assert set(area.LABELS["cy"]) == english
+        assert set(area.LABELS["fr"]) == english
