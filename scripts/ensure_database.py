@@ -9,8 +9,9 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 
-async def ensure(url: str, *, recreate: bool) -> None:
-    """Connect to the server's maintenance database and create (or recreate) the target."""
+async def ensure(url: str, *, recreate: bool, drop: bool = False) -> None:
+    """Connect to the server's maintenance database and create (or recreate, or drop) the
+    target."""
     parsed = make_url(url)
     name = parsed.database
     dsn = parsed.set(drivername="postgresql", database="postgres").render_as_string(
@@ -18,8 +19,10 @@ async def ensure(url: str, *, recreate: bool) -> None:
     )
     connection = await asyncpg.connect(dsn)
     try:
-        if recreate:
+        if recreate or drop:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if drop:
+            return
         exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
             await connection.execute(f'CREATE DATABASE "{name}"')
@@ -28,4 +31,5 @@ async def ensure(url: str, *, recreate: bool) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(ensure(sys.argv[1], recreate="--recreate" in sys.argv[2:]))
+    flags = sys.argv[2:]
+    asyncio.run(ensure(sys.argv[1], recreate="--recreate" in flags, drop="--drop" in flags))

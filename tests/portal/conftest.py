@@ -35,7 +35,8 @@ def _free_port() -> int:
 
 def _database_url() -> str:
     base = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/network")
-    return base.rsplit("/", 1)[0] + "/network_portal_browser"
+    # One database per test run, so two runs at once (two developers, CI) do not collide.
+    return base.rsplit("/", 1)[0] + f"/network_portal_browser_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +84,14 @@ def server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        subprocess.run(
+            [BIN / "python", "scripts/ensure_database.py", url, "--drop"],
+            env=env,
+            cwd=ROOT,
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
 
 
 @pytest.fixture
