@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -151,7 +151,7 @@ def certificates_router(
         )
 
     @router.get("/login/{token}", name="member_login", response_class=HTMLResponse)
-    async def member_login(token: str, request: Request) -> HTMLResponse:
+    async def member_login(token: str, request: Request) -> Response:
         async with sessions()() as session:
             user_id = await login_links.redeem_login_link(session, token)
             user = await session.get(User, user_id) if user_id is not None else None
@@ -162,19 +162,11 @@ def certificates_router(
             return HTMLResponse(
                 PAGE.format(body=body).replace("Certificate verification", "Sign in"), 404
             )
-        training = "/portal/training"
-        body = (
-            "<p>You are signed in. Open your certificate links to download them, or "
-            f'<a href="{training}">go on to your training</a>.</p>'
-        )
-        page = PAGE.format(body=body).replace("Certificate verification", "Sign in")
-        # Without JavaScript too, the browser goes on to the portal (a redirect would do, but
-        # certificate links opened later rely on this page's cookie only).
-        page = page.replace(
-            "<title>", f'<meta http-equiv="refresh" content="0; url={training}">\n<title>', 1
-        )
-        response = HTMLResponse(
-            page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        # Straight on to My training; the cookies ride on the redirect (browsers keep them).
+        response = RedirectResponse(
+            "/portal/training",
+            status_code=303,
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         )
         response.set_cookie(
             login_links.COOKIE_NAME,

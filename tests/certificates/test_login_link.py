@@ -58,7 +58,7 @@ async def test_a_member_signs_in_once_and_downloads_their_certificate(
     path = url.removeprefix(base)
 
     signed_in = await client.get(path)
-    assert signed_in.status_code == 200
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/portal/training")
     cookie = signed_in.headers["set-cookie"]
     assert cookie.startswith(f"{login_links.COOKIE_NAME}=")
     assert "HttpOnly" in cookie
