@@ -317,3 +317,39 @@ def test_export_schema_matches_the_checked_in_sdl() -> None:
     result = CliRunner().invoke(app, ["export-schema"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.stdout == (ROOT / "graphql" / "schema.graphql").read_text(encoding="utf-8")
+
+
+async def test_users_revoke_sessions_ends_every_portal_session_of_the_user(
+    throwaway_url: str,
+) -> None:
+    email = "revoke-me@example.org"
+    created = await run(
+        throwaway_url, "users", "create", "--email", email, "--name", "R", "--role", "staff"
+    )
+    assert created.exit_code == 0
+    connection = await asyncpg.connect(_plain_dsn(throwaway_url))
+    try:
+        user_id = await connection.fetchval("SELECT id FROM users WHERE email = $1", email)
+        for _ in range(2):
+            await connection.execute(
+                "INSERT INTO portal_sessions (id, user_id, created_at, expires_at)"
+                " VALUES (gen_random_uuid(), $1, now(), now() + interval '1 hour')",
+                user_id,
+            )
+        revoked = await run(throwaway_url, "users", "revoke-sessions", "--email", email)
+        assert (revoked.exit_code, revoked.stderr) == (
+            0,
+            f"revoked 2 portal session(s) of {email}\n",
+        )
+        live = await connection.fetchval(
+            "SELECT count(*) FROM portal_sessions WHERE user_id = $1 AND revoked_at IS NULL",
+            user_id,
+        )
+        assert live == 0
+    finally:
+        await connection.close()
+    unknown = await run(throwaway_url, "users", "revoke-sessions", "--email", "nobody@example.org")
+    assert (unknown.exit_code, unknown.stderr) == (
+        1,
+        "error: email: No user with email 'nobody@example.org'.\n",
+    )
