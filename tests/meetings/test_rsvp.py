@@ -93,16 +93,22 @@ async def test_the_signed_link_shows_a_page_and_the_post_records_the_answer(
 
     page = await client.get(path)
     assert page.status_code == 200
-    assert "Dear Marie," in page.text
+    # Marie reads French: the page is in her language, the time in the meeting's zone.
+    assert '<html lang="fr">' in page.text
+    assert "Bonjour Marie," in page.text
     assert "10:00\u201312:00 (heure de Paris)" in page.text
-    assert "Please confirm your answer: <strong>No, I cannot come</strong>" in page.text
+    assert "Merci de confirmer votre réponse : <strong>Non, je ne peux pas venir</strong>" in (
+        page.text
+    )
     # Following the link (as a mail scanner does) records nothing.
     assert (await invitation_of(session, meeting.id, scene.marie.id)).response is None
 
     token = links.rsvp_token(invitation.id)
     done = await client.post(f"/meetings/rsvp/{token}", data={"response": "NO"})
     assert done.status_code == 200
-    assert "Your answer is recorded: <strong>No, I cannot come</strong>." in done.text
+    assert "Votre réponse est enregistrée : <strong>Non, je ne peux pas venir</strong>." in (
+        done.text
+    )
     recorded = await invitation_of(session, meeting.id, scene.marie.id)
     assert recorded.response is RsvpResponse.NO
     assert [row for row in await planned(session, meeting.id) if row[0].startswith("marie")] == [
@@ -110,7 +116,7 @@ async def test_the_signed_link_shows_a_page_and_the_post_records_the_answer(
         ("marie@anglesey.example", 10080, "SKIPPED"),
     ]
     again = await client.get(links.rsvp_path(invitation.id))
-    assert "Your answer so far: <strong>No, I cannot come</strong>" in again.text
+    assert "Votre réponse actuelle : <strong>Non, je ne peux pas venir</strong>" in again.text
 
 
 async def test_a_forged_or_altered_link_is_not_found_and_records_nothing(
@@ -160,3 +166,28 @@ async def test_the_ics_link_serves_the_meeting_and_refuses_a_bad_signature(
     assert "X-WR-TIMEZONE:Europe/Paris\r\n" in response.text
     forged = await client.get(f"/meetings/{meeting.id}/invite.ics?sig=AAAA")
     assert forged.status_code == 404
+
+
+async def test_the_rsvp_page_speaks_each_invitees_language(
+    client: httpx.AsyncClient, scene: Scene, session: AsyncSession
+) -> None:
+    meeting = await schedule(session, scene.cohort, starts_at=upcoming(days=30))
+    sian = await invitation_of(session, meeting.id, scene.sian.id)
+    tom = await invitation_of(session, meeting.id, scene.tom.id)
+    await session.commit()
+
+    welsh = await client.get(links.rsvp_path(sian.id, RsvpResponse.YES))
+    assert '<html lang="cy">' in welsh.text
+    assert "Annwyl Siân," in welsh.text
+    assert "Cadarnhewch eich ateb: <strong>Byddaf, fe ddof i</strong>" in welsh.text
+    english = await client.get(links.rsvp_path(tom.id))
+    assert '<html lang="en">' in english.text
+    assert "Dear Tom," in english.text and "Can you come?" in english.text
+
+    missing = await client.post(f"/meetings/rsvp/{links.rsvp_token(sian.id)}", data={})
+    assert missing.status_code == 400
+    assert "Dewiswch Byddaf, Na neu Efallai." in missing.text
+    assert (await invitation_of(session, meeting.id, scene.sian.id)).response is None
+    unknown = await client.get("/meetings/rsvp/nonsense")
+    assert unknown.status_code == 404
+    assert "This link is not valid" in unknown.text
