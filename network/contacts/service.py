@@ -25,6 +25,10 @@ from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.validation import clean_email, clean_language, clean_text
+from network.meetings.membership import (
+    invite_contact_to_upcoming_meetings,
+    withdraw_from_upcoming_meetings,
+)
 from network.members.service import load_member
 
 contacts = Contact.__table__.c
@@ -192,9 +196,14 @@ async def create_contact(
     consent_method: str | None = None,
     email_opt_outs: Sequence[str] | None = None,
 ) -> Contact:
-    """Add a contact to a visible member; the email must be unique among its live contacts."""
+    """Add a contact to a visible member; the email must be unique among its live contacts.
+
+    The contact is invited to the upcoming meetings its member is invited to (see
+    network.meetings.membership.invite_contact_to_upcoming_meetings).
+    """
     require_manager(principal, "memberId")
-    member = await load_member(session, principal, member_id, "memberId")
+    # Locked before the contact's row references it (see invite_contact_to_upcoming_meetings).
+    member = await load_member(session, principal, member_id, "memberId", for_update=True)
     errors = Errors()
     clean_mail = clean_email(errors, "email", email)
     first = clean_text(errors, "firstName", first_name)
@@ -222,6 +231,7 @@ async def create_contact(
     )
     session.add(contact)
     await session.flush()
+    await invite_contact_to_upcoming_meetings(session, principal, contact_id=contact.id)
     audit.record(
         session,
         principal,
@@ -302,10 +312,16 @@ async def archive_contact(
     *,
     archived: bool = True,
 ) -> Contact:
-    """Archive a contact (kept, hidden from lists), or restore one with archived=False."""
+    """Archive a contact (kept, hidden from lists), or restore one with archived=False.
+
+    Archiving withdraws the contact's invitations to upcoming meetings; restoring invites it
+    again to the upcoming meetings its member is invited to.
+    """
     require_manager(principal, "id")
     contact = await load_contact(session, principal, contact_id, "id")
     if archived and contact.archived_at is None:
+        # While the contact is live, so its cancellations are still sent.
+        await withdraw_from_upcoming_meetings(session, principal, contact_id=contact.id)
         contact.archived_at = utcnow()
         await session.flush()
         audit.record(session, principal, "contact.archived", "Contact", contact.id)
@@ -317,4 +333,5 @@ async def archive_contact(
         contact.archived_at = None
         await session.flush()
         audit.record(session, principal, "contact.restored", "Contact", contact.id)
+        await invite_contact_to_upcoming_meetings(session, principal, contact_id=contact.id)
     return contact

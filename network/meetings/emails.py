@@ -9,7 +9,7 @@ English wording under `en`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -178,15 +178,32 @@ def _invite_file(meeting: MeetingFacts, invitee: Invitee, method: CalendarMethod
     )
 
 
-def invitations(meeting: MeetingFacts, invitees: Sequence[Invitee]) -> list[OwedEmail]:
-    """An invitation with an .ics invite (METHOD:REQUEST) for each new invitee."""
+def invitation_key(meeting_id: uuid.UUID, contact_id: uuid.UUID) -> str:
+    """The dedup key of a contact's first invitation to a meeting."""
+    return f"meeting-invitation:{meeting_id}:{contact_id}"
+
+
+def invitations(
+    meeting: MeetingFacts,
+    invitees: Sequence[Invitee],
+    invited_before: Collection[uuid.UUID] = (),
+) -> list[OwedEmail]:
+    """An invitation with an .ics invite (METHOD:REQUEST) for each new invitee.
+
+    A contact in `invited_before` (ids of contacts whose invitation was withdrawn and who are
+    invited again) gets a key naming the new invitation, so the first one does not silence it.
+    """
     return [
         OwedEmail(
             template=INVITATION,
             to_email=i.email,
             language=language_or_default(i.language),
             context=_context(meeting, i, language_or_default(i.language)),
-            dedup_key=f"meeting-invitation:{meeting.id}:{i.contact_id}",
+            dedup_key=(
+                f"{invitation_key(meeting.id, i.contact_id)}:{i.invitation_id}"
+                if i.contact_id in invited_before
+                else invitation_key(meeting.id, i.contact_id)
+            ),
             contact_id=i.contact_id,
             attachments=(_invite_file(meeting, i, CalendarMethod.REQUEST),),
         )
@@ -232,6 +249,32 @@ def cancellations(meeting: MeetingFacts, invitees: Sequence[Invitee]) -> list[Ow
                 language=language,
                 context=context,
                 dedup_key=f"meeting-cancellation:{meeting.id}:{i.contact_id}",
+                contact_id=i.contact_id,
+                attachments=(_invite_file(meeting, i, CalendarMethod.CANCEL),),
+            )
+        )
+    return emails
+
+
+def withdrawals(meeting: MeetingFacts, invitees: Sequence[Invitee]) -> list[OwedEmail]:
+    """A cancellation (METHOD:CANCEL, same UID) for each invitee taken off a meeting that goes on.
+
+    Keyed by the invitation, not the meeting: it never collides with the meeting-wide
+    cancellation, a retry finds it taken, and a later invitation's withdrawal is a new email.
+    """
+    emails = []
+    for i in invitees:
+        language = language_or_default(i.language)
+        context = _context(meeting, i, language)
+        context["reason"] = None
+        context["withdrawn"] = True
+        emails.append(
+            OwedEmail(
+                template=CANCELLATION,
+                to_email=i.email,
+                language=language,
+                context=context,
+                dedup_key=f"meeting-withdrawal:{meeting.id}:{i.invitation_id}",
                 contact_id=i.contact_id,
                 attachments=(_invite_file(meeting, i, CalendarMethod.CANCEL),),
             )

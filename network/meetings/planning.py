@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -221,14 +222,18 @@ async def drop_planned(
     meeting_id: uuid.UUID,
     status: ReminderStatus,
     invitation_id: uuid.UUID | None = None,
+    *,
+    invitation_ids: Sequence[uuid.UUID] | None = None,
 ) -> None:
-    """Mark the planned reminders of a meeting (or of one invitation) as not to be sent."""
+    """Mark the planned reminders of a meeting (or of some invitations) as not to be sent."""
     statement = update(MeetingReminder).where(
         MeetingReminder.meeting_id == meeting_id,
         MeetingReminder.status == ReminderStatus.PLANNED,
     )
     if invitation_id is not None:
         statement = statement.where(MeetingReminder.invitation_id == invitation_id)
+    if invitation_ids is not None:
+        statement = statement.where(MeetingReminder.invitation_id.in_(list(invitation_ids)))
     await session.execute(
         statement.values(status=status), execution_options={"synchronize_session": False}
     )

@@ -450,63 +450,28 @@ async def respond_by_token(
     invitation_id = links.invitation_id_from_token(token)
     if invitation_id is None:
         raise NotFound("token", "invitation")
+    meeting_id = (
+        await session.scalars(
+            select(MeetingInvitation.meeting_id).where(MeetingInvitation.id == invitation_id)
+        )
+    ).one_or_none()
+    if meeting_id is None:
+        raise NotFound("token", "invitation")
+    # The meeting first, then the invitation: the order a withdrawal locks them in.
+    meeting = (
+        await session.scalars(
+            select(NetworkMeeting).where(NetworkMeeting.id == meeting_id).with_for_update(read=True)
+        )
+    ).one()
     invitation = (
         await session.scalars(
             select(MeetingInvitation).where(MeetingInvitation.id == invitation_id).with_for_update()
         )
     ).one_or_none()
-    if invitation is None:
+    if invitation is None:  # withdrawn in the meantime
         raise NotFound("token", "invitation")
     invitee = Principal(PrincipalKind.MEMBER, contact_id=invitation.contact_id)
-    meeting = (
-        await session.scalars(
-            select(NetworkMeeting)
-            .where(NetworkMeeting.id == invitation.meeting_id)
-            .with_for_update(read=True)
-        )
-    ).one()
     return await _record_response(session, invitee, meeting, invitation, response)
-
-
-async def invite_to_upcoming_meetings(
-    session: AsyncSession, principal: Principal, *, cohort_id: uuid.UUID, member_id: uuid.UUID
-) -> int:
-    """Invite a member that just joined a cohort to the cohort's upcoming meetings.
-
-    Its active contacts who take programme emails get an invitation each, and the reminders
-    still to come are planned for them. Returns how many invitations were made.
-    """
-    now = utcnow()
-    upcoming = (
-        await session.scalars(
-            select(NetworkMeeting)
-            .where(
-                NetworkMeeting.cohort_id == cohort_id,
-                NetworkMeeting.status == MeetingStatus.SCHEDULED,
-                NetworkMeeting.starts_at > now,
-            )
-            .order_by(NetworkMeeting.starts_at, NetworkMeeting.id)
-            .with_for_update()
-        )
-    ).all()
-    made = 0
-    for meeting in upcoming:
-        chosen = invitable_contacts(principal).where(Contact.member_id == member_id)
-        invitees = await invite(session, meeting, chosen)
-        if not invitees:
-            continue
-        made += len(invitees)
-        await plan_reminders(session, meeting, now=now, member_id=member_id)
-        await queue_emails(session, emails.invitations(MeetingFacts.of(meeting), invitees))
-        audit.record(
-            session,
-            principal,
-            "meeting.invited",
-            "NetworkMeeting",
-            meeting.id,
-            {"member_id": member_id, "invited": len(invitees)},
-        )
-    return made
 
 
 def ics_for_download(meeting: Any) -> bytes:

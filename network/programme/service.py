@@ -24,7 +24,10 @@ from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.validation import clean_text
-from network.meetings.service import invite_to_upcoming_meetings
+from network.meetings.membership import (
+    invite_to_upcoming_meetings,
+    withdraw_from_upcoming_meetings,
+)
 from network.members.models import Member
 from network.members.service import load_member
 from network.partners.service import find_partner_id
@@ -233,7 +236,11 @@ async def remove_cohort_member(
     cohort_id: uuid.UUID | None,
     member_id: uuid.UUID | None,
 ) -> Cohort:
-    """Take a member out of a cohort; its progress records are kept should it come back."""
+    """Take a member out of a cohort; its progress records are kept should it come back.
+
+    Its contacts' invitations to the cohort's upcoming meetings are withdrawn (each gets a
+    calendar cancellation; meetings already held and their answers stay as they were).
+    """
     require_manager(principal, "cohortId")
     cohort = await load_cohort(session, principal, cohort_id, "cohortId")
     member = await load_member(session, principal, member_id, "memberId")
@@ -246,6 +253,9 @@ async def remove_cohort_member(
         raise DomainError.one("memberId", "NOT_IN_COHORT", "This member is not in the cohort.")
     audit.record(
         session, principal, "cohort.member_removed", "Cohort", cohort.id, {"member_id": member.id}
+    )
+    await withdraw_from_upcoming_meetings(
+        session, principal, cohort_id=cohort.id, member_id=member.id
     )
     return cohort
 
