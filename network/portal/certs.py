@@ -51,15 +51,13 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/certificates")
     async def list_page(request: Request) -> Response:
-        data = portal.read_session(request)
-        t = portal.labels(request)
         params = request.query_params
         form = {k: params.get(k, "") for k in ("session", "member", "q", "year")}
         errors: dict[str, str] = {}
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
+        async with portal.reading(request) as seen:
+            if isinstance(seen, Response):
+                return seen
+            session, principal, data, t = seen.session, seen.principal, seen.data, seen.t
             session_id = parse_uuid(form["session"]) if form["session"] else None
             member_id = parse_uuid(form["member"]) if form["member"] else None
             if (form["session"] and session_id is None) or (form["member"] and member_id is None):
@@ -142,18 +140,13 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/sessions/{session_id}/certificates.zip")
     async def download_zip(request: Request, session_id: str) -> Response:
-        data = portal.read_session(request)
-        parsed = parse_uuid(session_id)
-        content = None
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            if parsed is not None:
-                content = await certificates.session_zip(session, principal, parsed)
-        if content is None or parsed is None:
-            return portal.not_found(request, data)
-        return zip_response(parsed, content)
+        async with portal.reading(request, session_id) as seen:
+            if isinstance(seen, Response):
+                return seen
+            content = await certificates.session_zip(seen.session, seen.principal, seen.ids[0])
+        if content is None:
+            return portal.not_found(request, seen.data)
+        return zip_response(seen.ids[0], content)
 
 
 def zip_response(session_id: uuid.UUID, content: bytes) -> Response:

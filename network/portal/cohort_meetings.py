@@ -13,7 +13,7 @@ from network.auth.principal import Principal
 from network.db import utcnow
 from network.kit.enums import MeetingStatus, RsvpResponse, StarStep
 from network.kit.errors import DomainError
-from network.kit.pagination import MAX_PAGE_SIZE, Page
+from network.kit.pagination import Page
 from network.meetings import repository as meetings
 from network.meetings.formatting import format_span
 from network.portal.web import PAGE_SIZE
@@ -87,6 +87,22 @@ def local_times(
     return moments[0], moments[1]
 
 
+def meeting_fields(
+    form: dict[str, str], errors: dict[str, str], t: dict[str, str]
+) -> dict[str, Any]:
+    """The schedule and reschedule forms' values for the service (times read as local)."""
+    starts_at, ends_at = local_times(form, errors, t)
+    return {
+        "title": form.get("title"),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "time_zone": form.get("time_zone"),
+        "venue": form.get("venue"),
+        "online_url": form.get("online_url"),
+        "agenda": form.get("agenda"),
+    }
+
+
 def meeting_item(
     meeting: Any, tallies: dict[uuid.UUID, dict[RsvpResponse | None, int]], language: str
 ) -> dict[str, Any]:
@@ -110,21 +126,27 @@ def meeting_item(
 
 
 async def meetings_of(
-    session: AsyncSession, principal: Principal, cohort_id: uuid.UUID, after: str | None
+    session: AsyncSession,
+    principal: Principal,
+    cohort_id: uuid.UUID,
+    after: str | None,
+    upcoming_after: str | None = None,
 ) -> tuple[Page, Page]:
-    """The cohort's upcoming meetings (soonest first) and a page of its past ones (latest
-    first); a forged or stale cursor starts the past ones from the beginning."""
+    """A page of the cohort's upcoming meetings (soonest first) and a page of its past ones
+    (latest first); a forged or stale cursor starts its list from the beginning."""
     now = utcnow()
-    upcoming = await meetings.list_meetings(
-        session,
-        principal,
-        meetings.MeetingQuery(cohort_id=cohort_id, starts_from=now),
-        first=MAX_PAGE_SIZE,
-        after=None,
+    upcoming = meetings.MeetingQuery(cohort_id=cohort_id, starts_from=now)
+    past = meetings.MeetingQuery(cohort_id=cohort_id, starts_before=now, newest_first=True)
+    return (
+        await _meeting_page(session, principal, upcoming, upcoming_after),
+        await _meeting_page(session, principal, past, after),
     )
-    query = meetings.MeetingQuery(cohort_id=cohort_id, starts_before=now, newest_first=True)
+
+
+async def _meeting_page(
+    session: AsyncSession, principal: Principal, query: meetings.MeetingQuery, after: str | None
+) -> Page:
     try:
-        past = await meetings.list_meetings(session, principal, query, first=PAGE_SIZE, after=after)
+        return await meetings.list_meetings(session, principal, query, first=PAGE_SIZE, after=after)
     except DomainError:
-        past = await meetings.list_meetings(session, principal, query, first=PAGE_SIZE, after=None)
-    return upcoming, past
+        return await meetings.list_meetings(session, principal, query, first=PAGE_SIZE, after=None)

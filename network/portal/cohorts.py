@@ -3,15 +3,16 @@ cohort's network meetings (schedule, reschedule, cancel) and a meeting's invitat
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.auth.principal import Principal, PrincipalKind
+from network.auth.principal import PrincipalKind
 from network.contacts import service as contacts
 from network.db import utcnow
 from network.kit.enums import MeetingStatus, RsvpResponse, StarStep, StepStatus
@@ -26,11 +27,11 @@ from network.portal.cohort_meetings import (
     SAVED,
     FormInvalid,
     field_errors,
-    local_times,
+    meeting_fields,
     meeting_item,
     meetings_of,
 )
-from network.portal.web import PAGE_SIZE, STEPS, Portal, PortalSession, parse_uuid
+from network.portal.web import PAGE_SIZE, STEPS, Portal, Reading, parse_uuid
 from network.programme import service as programme
 
 # The service's input names (as the API spells them) -> the form's field names.
@@ -91,10 +92,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     async def cohort_view(
         request: Request,
-        data: PortalSession,
-        session: AsyncSession,
-        principal: Principal,
-        cohort_id: uuid.UUID,
+        seen: Reading,
         *,
         status_code: int = 200,
         form: dict[str, str] | None = None,
@@ -102,10 +100,12 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         message: str | None = None,
         which: str = "progress",
     ) -> Response:
+        """The cohort page of the path's cohort (404 unless the partner's)."""
+        session, principal, (cohort_id, *_) = seen.session, seen.principal, seen.ids
         found = await programme.get_cohorts(session, principal, [cohort_id])
         cohort = found.get(cohort_id)
         if cohort is None:
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
         ids = (await programme.member_ids_of_cohorts(session, principal, [cohort_id])).get(
             cohort_id, []
         )
@@ -115,8 +115,9 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         )
         cells = {(r.member_id, StarStep(r.step)): r for r in records}
         rows = [{"id": mid, "name": people[mid].name} for mid in ids if mid in people]
+        query = request.query_params
         upcoming, past = await meetings_of(
-            session, principal, cohort_id, request.query_params.get("after")
+            session, principal, cohort_id, query.get("after"), query.get("upcoming_after")
         )
         tallies = await meetings.response_counts(
             session, principal, [m.id for m in (*upcoming.rows, *past.rows)]
@@ -124,7 +125,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         language = portal.language_of(request)
         return portal.render(
             request,
-            data,
+            seen.data,
             "cohort.html",
             status_code,
             cohort=cohort,
@@ -137,38 +138,64 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             which=which,
             upcoming=[meeting_item(m, tallies, language) for m in upcoming.rows],
             past=[meeting_item(m, tallies, language) for m in past.rows],
+            upcoming_cursor=upcoming.end_cursor if upcoming.has_next_page else None,
             past_cursor=past.end_cursor if past.has_next_page else None,
             time_zones=COMMON_TIME_ZONES,
         )
 
+    async def again(
+        view: Callable[..., Awaitable[Response]],
+        request: Request,
+        seen: Reading,
+        form: dict[str, str] | None,
+        errors: dict[str, str],
+        which: str,
+    ) -> Response:
+        """The cohort's or the meeting's page (`view`) again, with the posted form `which` and
+        its errors (422)."""
+        message = seen.t["fix_errors" if which == "progress" else "cm_fix_errors"]
+        async with portal.again(seen) as fresh:
+            return await view(
+                request,
+                fresh,
+                status_code=422,
+                form=form,
+                errors=errors,
+                message=message,
+                which=which,
+            )
+
     @router.get("/cohorts/{cohort_id}")
     async def cohort_page(request: Request, cohort_id: str) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            parsed = parse_uuid(cohort_id)
-            if parsed is None:
-                return portal.not_found(request, data)
-            t = portal.labels(request)
+        async with portal.reading(request, cohort_id) as seen:
+            if isinstance(seen, Response):
+                return seen
             saved = request.query_params.get("saved")
-            message = t[SAVED[saved]] if saved in SAVED else None
+            message = seen.t[SAVED[saved]] if saved in SAVED else None
             chosen = {k: request.query_params.get(k, "") for k in ("member", "step")}
-            return await cohort_view(
-                request, data, session, principal, parsed, form=chosen, message=message
-            )
+            return await cohort_view(request, seen, form=chosen, message=message)
+
+    async def visible(seen: Reading) -> Any | None:
+        """The path's cohort if it is the partner's, and the meeting after it (if one is
+        named) is of that cohort; else None."""
+        session, principal, (cohort_id, *meeting_ids) = seen.session, seen.principal, seen.ids
+        cohort = (await programme.get_cohorts(session, principal, [cohort_id])).get(cohort_id)
+        if cohort is None or not meeting_ids:
+            return cohort
+        found = await meetings.get_meetings(session, principal, meeting_ids)
+        return (
+            cohort
+            if all(m in found and found[m].cohort_id == cohort_id for m in meeting_ids)
+            else None
+        )
 
     @router.post("/cohorts/{cohort_id}/progress")
     async def record_progress(request: Request, cohort_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        parsed = parse_uuid(cohort_id)
-        if parsed is None:
-            return portal.not_found(request, data)
+        checked = await portal.posted_to(request, cohort_id, find=visible)
+        if isinstance(checked, Response):
+            return checked
+        form, seen, _ = checked
+        t = seen.t
         errors: dict[str, str] = {}
         member_id = parse_uuid(form.get("member"))
         if member_id is None:
@@ -186,54 +213,31 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                 dates[name] = date.fromisoformat(text) if text else None
             except ValueError:
                 errors[name] = t["bad_date"]
-        notes = form.get("notes", "").strip() or None
-        plan = form.get("action_plan", "").strip() or None
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            if parsed not in await programme.get_cohorts(session, principal, [parsed]):
-                return portal.not_found(request, data)
         if not errors and step is not None and status is not None:
             try:
                 async with portal.write() as session:
                     await programme.record_step_progress(
                         session,
-                        principal,
-                        cohort_id=parsed,
+                        seen.principal,
+                        cohort_id=seen.ids[0],
                         member_id=member_id,
                         step=step,
                         status=status,
-                        notes=notes,
-                        action_plan=plan,
+                        notes=form.get("notes", "").strip() or None,
+                        action_plan=form.get("action_plan", "").strip() or None,
                         started_on=dates.get("started_on"),
                         completed_on=dates.get("completed_on"),
                     )
-                return portal.redirect(f"/portal/cohorts/{parsed}?saved=1")
+                return portal.redirect(f"/portal/cohorts/{seen.ids[0]}?saved=1")
             except DomainError as exc:
                 errors.update(portal.field_errors(exc, FIELD_NAMES))
-        async with portal.db() as session:
-            return await cohort_view(
-                request,
-                data,
-                session,
-                principal,
-                parsed,
-                status_code=422,
-                form=form,
-                errors=errors,
-                message=t["fix_errors"],
-            )
+        return await again(cohort_view, request, seen, form, errors, "progress")
 
     # -- network meetings ----------------------------------------------------------------------
 
     async def meeting_view(
         request: Request,
-        data: PortalSession,
-        session: AsyncSession,
-        principal: Principal,
-        cohort_id: uuid.UUID,
-        meeting_id: uuid.UUID,
+        seen: Reading,
         *,
         status_code: int = 200,
         form: dict[str, str] | None = None,
@@ -241,10 +245,12 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         message: str | None = None,
         which: str = "",
     ) -> Response:
+        """A meeting's page: the path's cohort and meeting (404 unless the partner's)."""
+        session, principal, (cohort_id, meeting_id) = seen.session, seen.principal, seen.ids
         cohort = (await programme.get_cohorts(session, principal, [cohort_id])).get(cohort_id)
         meeting = (await meetings.get_meetings(session, principal, [meeting_id])).get(meeting_id)
         if cohort is None or meeting is None or meeting.cohort_id != cohort_id:
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
         try:
             page = await meetings.list_invitations(
                 session,
@@ -292,7 +298,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         changeable = meeting.status == MeetingStatus.SCHEDULED and meeting.starts_at > utcnow()
         return portal.render(
             request,
-            data,
+            seen.data,
             "cohorts_meeting.html",
             status_code,
             cohort=cohort,
@@ -309,166 +315,86 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             time_zones=COMMON_TIME_ZONES,
         )
 
-    async def visible_ids(
-        request: Request,
-        data: PortalSession,
-        session: AsyncSession,
-        cohort_id: str,
-        meeting_id: str | None = None,
-    ) -> tuple[Principal, uuid.UUID, uuid.UUID | None] | Response:
-        """The partner, the cohort id and the meeting id, each visible; else the answer."""
-        principal = await portal.guard(request, session, data)
-        if isinstance(principal, Response):
-            return principal
-        cohort = parse_uuid(cohort_id)
-        meeting = parse_uuid(meeting_id) if meeting_id is not None else None
-        if cohort is None or (meeting_id is not None and meeting is None):
-            return portal.not_found(request, data)
-        if cohort not in await programme.get_cohorts(session, principal, [cohort]):
-            return portal.not_found(request, data)
-        if meeting is not None:
-            found = (await meetings.get_meetings(session, principal, [meeting])).get(meeting)
-            if found is None or found.cohort_id != cohort:
-                return portal.not_found(request, data)
-        return principal, cohort, meeting
+    async def written(
+        write: Callable[[AsyncSession], Awaitable[Any]], errors: dict[str, str], t: dict[str, str]
+    ) -> Any | None:
+        """Schedule or reschedule in one unit of work, kept only when neither the form nor the
+        service found an error (the service checks every field even when the form has errors,
+        so all are shown at once); the meeting, or None with `errors` filled in."""
+        try:
+            async with portal.write() as session:
+                meeting = await write(session)
+                if errors:
+                    raise FormInvalid
+            return meeting
+        except DomainError as exc:
+            for name, text in field_errors(exc, t).items():
+                errors.setdefault(name, text)
+        except FormInvalid:
+            pass
+        return None
 
     @router.post("/cohorts/{cohort_id}/meetings")
     async def schedule(request: Request, cohort_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        async with portal.db() as session:
-            checked = await visible_ids(request, data, session, cohort_id)
+        checked = await portal.posted_to(request, cohort_id, find=visible)
         if isinstance(checked, Response):
             return checked
-        principal, cohort, _ = checked
+        form, seen, _ = checked
+        t = seen.t
         errors: dict[str, str] = {}
         step = _step(form.get("after_step", ""))
         if step is None:
             errors["after_step"] = t["cm_choose"]
-        starts_at, ends_at = local_times(form, errors, t)
-        # The service checks the other fields even when the form already has errors (so all
-        # are shown at once); with such errors nothing it did is kept.
-        try:
-            async with portal.write() as session:
-                meeting = await meetings_service.schedule_meeting(
-                    session,
-                    principal,
-                    cohort_id=cohort,
-                    after_step=step,
-                    title=form.get("title"),
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    time_zone=form.get("time_zone"),
-                    venue=form.get("venue"),
-                    online_url=form.get("online_url"),
-                    agenda=form.get("agenda"),
-                )
-                if errors:
-                    raise FormInvalid
-            return portal.redirect(f"/portal/cohorts/{cohort}/meetings/{meeting.id}?saved=1")
-        except DomainError as exc:
-            for name, text in field_errors(exc, t).items():
-                errors.setdefault(name, text)
-        except FormInvalid:
-            pass
-        async with portal.db() as session:
-            return await cohort_view(
-                request,
-                data,
-                session,
-                principal,
-                cohort,
-                status_code=422,
-                form=form,
-                errors=errors,
-                message=t["cm_fix_errors"],
-                which="schedule",
-            )
+        fields = meeting_fields(form, errors, t)
+        meeting = await written(
+            lambda session: meetings_service.schedule_meeting(
+                session, seen.principal, cohort_id=seen.ids[0], after_step=step, **fields
+            ),
+            errors,
+            t,
+        )
+        if meeting is None:
+            return await again(cohort_view, request, seen, form, errors, "schedule")
+        return portal.redirect(f"/portal/cohorts/{seen.ids[0]}/meetings/{meeting.id}?saved=1")
 
     @router.get("/cohorts/{cohort_id}/meetings/{meeting_id}")
     async def meeting_page(request: Request, cohort_id: str, meeting_id: str) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            checked = await visible_ids(request, data, session, cohort_id, meeting_id)
-            if isinstance(checked, Response):
-                return checked
-            principal, cohort, meeting = checked
-            assert meeting is not None
-            t = portal.labels(request)
+        async with portal.reading(request, cohort_id, meeting_id) as seen:
+            if isinstance(seen, Response):
+                return seen
             saved = request.query_params.get("saved")
-            message = t[MEETING_SAVED[saved]] if saved in MEETING_SAVED else None
-            return await meeting_view(
-                request, data, session, principal, cohort, meeting, message=message
-            )
+            message = seen.t[MEETING_SAVED[saved]] if saved in MEETING_SAVED else None
+            return await meeting_view(request, seen, message=message)
 
     @router.post("/cohorts/{cohort_id}/meetings/{meeting_id}/reschedule")
     async def reschedule(request: Request, cohort_id: str, meeting_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        async with portal.db() as session:
-            checked = await visible_ids(request, data, session, cohort_id, meeting_id)
+        checked = await portal.posted_to(request, cohort_id, meeting_id, find=visible)
         if isinstance(checked, Response):
             return checked
-        principal, cohort, meeting = checked
-        assert meeting is not None
+        form, seen, _ = checked
+        t = seen.t
+        cohort, meeting = seen.ids
         errors: dict[str, str] = {}
-        starts_at, ends_at = local_times(form, errors, t)
-        try:
-            async with portal.write() as session:
-                await meetings_service.reschedule_meeting(
-                    session,
-                    principal,
-                    meeting,
-                    title=form.get("title"),
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    time_zone=form.get("time_zone"),
-                    venue=form.get("venue"),
-                    online_url=form.get("online_url"),
-                    agenda=form.get("agenda"),
-                )
-                if errors:
-                    raise FormInvalid
-            return portal.redirect(f"/portal/cohorts/{cohort}/meetings/{meeting}?saved=1")
-        except DomainError as exc:
-            for name, text in field_errors(exc, t).items():
-                errors.setdefault(name, text)
-        except FormInvalid:
-            pass
-        async with portal.db() as session:
-            return await meeting_view(
-                request,
-                data,
-                session,
-                principal,
-                cohort,
-                meeting,
-                status_code=422,
-                form=form,
-                errors=errors,
-                message=t["cm_fix_errors"],
-                which="reschedule",
-            )
+        fields = meeting_fields(form, errors, t)
+        done = await written(
+            lambda session: meetings_service.reschedule_meeting(
+                session, seen.principal, meeting, **fields
+            ),
+            errors,
+            t,
+        )
+        if done is None:
+            return await again(meeting_view, request, seen, form, errors, "reschedule")
+        return portal.redirect(f"/portal/cohorts/{cohort}/meetings/{meeting}?saved=1")
 
     @router.post("/cohorts/{cohort_id}/meetings/{meeting_id}/cancel")
     async def cancel(request: Request, cohort_id: str, meeting_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        async with portal.db() as session:
-            checked = await visible_ids(request, data, session, cohort_id, meeting_id)
+        checked = await portal.posted_to(request, cohort_id, meeting_id, find=visible)
         if isinstance(checked, Response):
             return checked
-        principal, cohort, meeting = checked
-        assert meeting is not None
+        form, seen, _ = checked
+        t = seen.t
+        cohort, meeting = seen.ids
         errors: dict[str, str] = {}
         if form.get("confirm") != "yes":
             errors["confirm"] = t["cm_confirm_needed"]
@@ -476,70 +402,39 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             try:
                 async with portal.write() as session:
                     await meetings_service.cancel_meeting(
-                        session, principal, meeting, reason=form.get("reason")
+                        session, seen.principal, meeting, reason=form.get("reason")
                     )
                 return portal.redirect(f"/portal/cohorts/{cohort}/meetings/{meeting}?saved=2")
             except DomainError as exc:
                 errors.update(field_errors(exc, t))
-        async with portal.db() as session:
-            return await meeting_view(
-                request,
-                data,
-                session,
-                principal,
-                cohort,
-                meeting,
-                status_code=422,
-                form=form,
-                errors=errors,
-                message=t["cm_fix_errors"],
-                which="cancel",
-            )
+        return await again(meeting_view, request, seen, form, errors, "cancel")
 
     @router.post("/cohorts/{cohort_id}/meetings/{meeting_id}/rsvp")
     async def record_answer(request: Request, cohort_id: str, meeting_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        async with portal.db() as session:
-            checked = await visible_ids(request, data, session, cohort_id, meeting_id)
+        checked = await portal.posted_to(request, cohort_id, meeting_id, find=visible)
         if isinstance(checked, Response):
             return checked
-        principal, cohort, meeting = checked
-        assert meeting is not None
+        form, seen, _ = checked
+        t = seen.t
+        cohort, meeting = seen.ids
         errors: dict[str, str] = {}
-        contact_id = parse_uuid(form.get("contact"))
         response = _response(form.get("response", ""))
         if response is None:
             errors["rsvp"] = t["cm_choose"]
-        if response is not None:
+        else:
             try:
                 async with portal.write() as session:
                     await meetings_service.rsvp(
                         session,
-                        principal,
+                        seen.principal,
                         meeting_id=meeting,
-                        contact_id=contact_id,
+                        contact_id=parse_uuid(form.get("contact")),
                         response=response,
                     )
                 return portal.redirect(f"/portal/cohorts/{cohort}/meetings/{meeting}?saved=3")
             except DomainError as exc:
                 errors["rsvp"] = next(iter(field_errors(exc, t).values()))
-        async with portal.db() as session:
-            return await meeting_view(
-                request,
-                data,
-                session,
-                principal,
-                cohort,
-                meeting,
-                status_code=422,
-                errors=errors,
-                message=t["cm_fix_errors"],
-                which="rsvp",
-            )
+        return await again(meeting_view, request, seen, None, errors, "rsvp")
 
 
 def _step(value: str) -> StarStep | None:

@@ -10,9 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.auth.principal import Principal, PrincipalKind
+from network.auth.principal import PrincipalKind
 from network.certificates import service as certificates
 from network.db import utcnow
 from network.kit.enums import RsvpResponse
@@ -20,7 +19,7 @@ from network.kit.errors import DomainError
 from network.meetings import repository as meetings
 from network.meetings import service as meeting_service
 from network.meetings.formatting import format_span
-from network.portal.web import PAGE_SIZE, Portal, PortalSession, parse_uuid
+from network.portal.web import PAGE_SIZE, Portal, Reading
 from network.training import bookings, catalogue
 from network.training import sessions as training_sessions
 
@@ -36,17 +35,17 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     async def training_view(
         request: Request,
-        data: PortalSession,
-        session: AsyncSession,
-        principal: Principal,
+        seen: Reading,
         *,
         status_code: int = 200,
         errors: dict[str, str] | None = None,
         message: str | None = None,
     ) -> Response:
+        """My training: the contact's bookings, meetings, certificates and CPD hours."""
+        session, principal = seen.session, seen.principal
         contact_id = principal.contact_id
         if contact_id is None:
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
         language = portal.language_of(request)
         try:
             booked = await bookings.list_bookings(
@@ -57,7 +56,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                 after=request.query_params.get("after"),
             )
         except DomainError:  # a cursor that is not one of ours
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
         runs = await training_sessions.get_sessions(
             session, principal, list({row.session_id for row in booked.rows})
         )
@@ -114,7 +113,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         hours = dict(await certificates.cpd_hours_by_year(session, principal, contact_id))
         return portal.render(
             request,
-            data,
+            seen.data,
             "training.html",
             status_code,
             bookings=items,
@@ -128,62 +127,48 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             message=message,
         )
 
+    async def answer_refused(request: Request, seen: Reading, key: str) -> Response:
+        """My training again, with why the answer to the path's meeting was refused (422)."""
+        async with portal.again(seen) as fresh:
+            return await training_view(
+                request, fresh, status_code=422, errors={str(seen.ids[0]): seen.t[key]}
+            )
+
     @router.get("/training")
     async def my_training(request: Request) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data, PrincipalKind.MEMBER)
-            if isinstance(principal, Response):
-                return principal
+        async with portal.reading(request, kind=PrincipalKind.MEMBER) as seen:
+            if isinstance(seen, Response):
+                return seen
             saved = request.query_params.get("answered") == "1"
-            message = portal.labels(request)["mine_answered"] if saved else None
-            return await training_view(request, data, session, principal, message=message)
+            message = seen.t["mine_answered"] if saved else None
+            return await training_view(request, seen, message=message)
 
     @router.post("/training/meetings/{meeting_id}/rsvp")
     async def answer(request: Request, meeting_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        parsed = parse_uuid(meeting_id)
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data, PrincipalKind.MEMBER)
-            if isinstance(principal, Response):
-                return principal
-            if parsed is None:
-                return portal.not_found(request, data)
-            response = form.get("response", "")
-            if response not in RsvpResponse.__members__:
-                return await training_view(
-                    request,
-                    data,
-                    session,
-                    principal,
-                    status_code=422,
-                    errors={str(parsed): t["choose"]},
-                )
+        posted = await portal.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        async with portal.reading(
+            request, meeting_id, kind=PrincipalKind.MEMBER, data=posted.data
+        ) as seen:
+            if isinstance(seen, Response):
+                return seen
+        response = posted.form.get("response", "")
+        if response not in RsvpResponse.__members__:
+            return await answer_refused(request, seen, "choose")
         try:
             async with portal.write() as session:
                 await meeting_service.rsvp(
                     session,
-                    principal,
-                    meeting_id=parsed,
-                    contact_id=principal.contact_id,
+                    seen.principal,
+                    meeting_id=seen.ids[0],
+                    contact_id=seen.principal.contact_id,
                     response=RsvpResponse(response),
                 )
         except DomainError as exc:
             codes = {e.code for e in exc.errors}
             if codes & {"NOT_FOUND", "NOT_INVITED"}:
-                return portal.not_found(request, data)
+                return portal.not_found(request, seen.data)
             key = next((RSVP_ERRORS[c] for c in codes if c in RSVP_ERRORS), "mine_rsvp_failed")
-            async with portal.db() as session:
-                return await training_view(
-                    request,
-                    data,
-                    session,
-                    principal,
-                    status_code=422,
-                    errors={str(parsed): t[key]},
-                )
+            return await answer_refused(request, seen, key)
         return portal.redirect("/portal/training?answered=1")

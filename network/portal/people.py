@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -19,13 +19,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.auth.principal import Principal
 from network.contacts import service as contacts
 from network.kit.errors import DomainError
 from network.kit.sentinel import UNSET
 from network.kit.validation import LANGUAGES
 from network.members import service as members
-from network.portal.web import PAGE_SIZE, Portal, PortalSession, parse_uuid
+from network.portal.web import PAGE_SIZE, Portal, PortalSession, Reading, parse_uuid
 from network.programme import exports
 from network.programme import service as programme
 from network.training.times import local
@@ -88,11 +87,6 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             found.setdefault(name, t.get(f"people_err_{error.code}", error.message))
         return found
 
-    async def partner(
-        request: Request, session: AsyncSession, data: PortalSession
-    ) -> Principal | Response:
-        return await portal.guard(request, session, data)
-
     def saved_message(request: Request) -> str | None:
         saved = request.query_params.get("saved", "")
         t = portal.labels(request)
@@ -102,15 +96,14 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/members")
     async def members_list(request: Request) -> Response:
-        data = portal.read_session(request)
         params = request.query_params
         search = params.get("q", "").strip()
         country = params.get("country", "").strip().upper()
         cohort_id = parse_uuid(params.get("cohort")) if params.get("cohort") else None
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
+        async with portal.reading(request) as seen:
+            if isinstance(seen, Response):
+                return seen
+            session, principal = seen.session, seen.principal
             query = members.MemberQuery(
                 search=search or None,
                 country=country if re.fullmatch(r"[A-Z]{2}", country) else None,
@@ -138,7 +131,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             )
             return portal.render(
                 request,
-                data,
+                seen.data,
                 "people_members.html",
                 rows=rows,
                 in_cohorts=in_cohorts,
@@ -152,19 +145,18 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     async def member_view(
         request: Request,
-        data: PortalSession,
-        session: AsyncSession,
-        principal: Principal,
+        seen: Reading,
         member_id: uuid.UUID,
         *,
         status_code: int = 200,
         message: str | None = None,
         errors: dict[str, str] | None = None,
     ) -> Response:
+        session, principal = seen.session, seen.principal
         found = await members.get_members(session, principal, [member_id])
         member = found.get(member_id)
         if member is None:
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
         cohorts = (await programme.cohorts_of_members(session, principal, [member_id])).get(
             member_id, []
         )
@@ -184,7 +176,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         rows = list(page.rows)
         return portal.render(
             request,
-            data,
+            seen.data,
             "people_member.html",
             status_code,
             member=member,
@@ -199,17 +191,10 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/members/{member_id}")
     async def member_page(request: Request, member_id: str) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            parsed = parse_uuid(member_id)
-            if parsed is None:
-                return portal.not_found(request, data)
-            return await member_view(
-                request, data, session, principal, parsed, message=saved_message(request)
-            )
+        async with portal.reading(request, member_id) as seen:
+            if isinstance(seen, Response):
+                return seen
+            return await member_view(request, seen, seen.ids[0], message=saved_message(request))
 
     # -- contact forms ------------------------------------------------------------------------
 
@@ -268,70 +253,76 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         }
         return values, opt_outs, errors
 
+    async def visible_member(seen: Reading) -> Any | None:
+        """The path's member, if the partner may see it."""
+        return (await members.get_members(seen.session, seen.principal, seen.ids)).get(seen.ids[0])
+
     @router.get("/members/{member_id}/contacts/new")
     async def new_contact_page(request: Request, member_id: str) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            parsed = parse_uuid(member_id)
-            member = (
-                (await members.get_members(session, principal, [parsed])).get(parsed)
-                if parsed
-                else None
-            )
+        async with portal.reading(request, member_id) as seen:
+            if isinstance(seen, Response):
+                return seen
+            member = await visible_member(seen)
             if member is None:
-                return portal.not_found(request, data)
+                return portal.not_found(request, seen.data)
         return contact_form(
-            request, data, member, contact_id=None, form={"language": "en"}, opt_outs=()
+            request, seen.data, member, contact_id=None, form={"language": "en"}, opt_outs=()
         )
 
-    @router.post("/members/{member_id}/contacts/new")
-    async def create_contact(request: Request, member_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        parsed = parse_uuid(member_id)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            member = (
-                (await members.get_members(session, principal, [parsed])).get(parsed)
-                if parsed
-                else None
-            )
-            if member is None:
-                return portal.not_found(request, data)
+    async def save_contact(
+        request: Request,
+        seen: Reading,
+        member: Any,
+        contact_id: uuid.UUID | None,
+        form: dict[str, str],
+        write: Callable[[AsyncSession, dict[str, Any]], Awaitable[Any]],
+        consent_given_at: datetime | None = None,
+    ) -> Response:
+        """Save the posted contact form with `write`; back to the member's page, or the form
+        again with its errors (422). A consent date on the day of `consent_given_at` keeps it."""
         values, opt_outs, errors = await posted_contact(request, form)
+        given, kept = values["consent_given_at"], consent_given_at
+        if kept is not None and given is not None and kept.astimezone(UTC).date() == given.date():
+            values["consent_given_at"] = UNSET  # the same day: keep the recorded time
         if not errors:
             try:
                 async with portal.write() as session:
-                    await contacts.create_contact(session, principal, member_id=member.id, **values)
+                    await write(session, values)
                 return portal.redirect(f"/portal/members/{member.id}?saved=contact")
             except DomainError as exc:
                 errors.update(errors_of(request, exc, CONTACT_FIELDS))
         return contact_form(
             request,
-            data,
+            seen.data,
             member,
-            contact_id=None,
+            contact_id=contact_id,
             form=form,
             opt_outs=opt_outs,
             status_code=422,
             errors=errors,
         )
 
-    async def visible_contact(
-        session: AsyncSession, principal: Principal, contact_id: str
-    ) -> tuple[Any, Any] | None:
-        """The visible contact and its member, or None."""
-        parsed = parse_uuid(contact_id)
-        if parsed is None:
-            return None
-        contact = (await contacts.get_contacts(session, principal, [parsed])).get(parsed)
+    @router.post("/members/{member_id}/contacts/new")
+    async def create_contact(request: Request, member_id: str) -> Response:
+        checked = await portal.posted_to(request, member_id, find=visible_member)
+        if isinstance(checked, Response):
+            return checked
+        form, seen, member = checked
+        return await save_contact(
+            request,
+            seen,
+            member,
+            None,
+            form,
+            lambda session, values: contacts.create_contact(
+                session, seen.principal, member_id=member.id, **values
+            ),
+        )
+
+    async def visible_contact(seen: Reading) -> tuple[Any, Any] | None:
+        """The path's contact and its member, if the partner may see them."""
+        session, principal, (contact_id,) = seen.session, seen.principal, seen.ids
+        contact = (await contacts.get_contacts(session, principal, [contact_id])).get(contact_id)
         if contact is None:
             return None
         member = (await members.get_members(session, principal, [contact.member_id])).get(
@@ -341,21 +332,19 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/contacts/{contact_id}/edit")
     async def edit_contact_page(request: Request, contact_id: str) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            found = await visible_contact(session, principal, contact_id)
+        async with portal.reading(request, contact_id) as seen:
+            if isinstance(seen, Response):
+                return seen
+            found = await visible_contact(seen)
             if found is None:
-                return portal.not_found(request, data)
+                return portal.not_found(request, seen.data)
         contact, member = found
         form = {name: getattr(contact, name, None) or "" for name in CONTACT_TEXT}
         if contact.consent_given_at is not None:
             form["consent_given_on"] = contact.consent_given_at.astimezone(UTC).date().isoformat()
         return contact_form(
             request,
-            data,
+            seen.data,
             member,
             contact_id=contact.id,
             form={k: str(v) for k, v in form.items()},
@@ -364,72 +353,41 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.post("/contacts/{contact_id}/edit")
     async def update_contact(request: Request, contact_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            found = await visible_contact(session, principal, contact_id)
-            if found is None:
-                return portal.not_found(request, data)
-        contact, member = found
-        values, opt_outs, errors = await posted_contact(request, form)
-        old = contact.consent_given_at
-        if (
-            old is not None
-            and values["consent_given_at"] is not None
-            and old.astimezone(UTC).date() == values["consent_given_at"].date()
-        ):
-            values["consent_given_at"] = UNSET  # the same day: keep the recorded time
-        if not errors:
-            try:
-                async with portal.write() as session:
-                    await contacts.update_contact(session, principal, contact.id, **values)
-                return portal.redirect(f"/portal/members/{member.id}?saved=contact")
-            except DomainError as exc:
-                errors.update(errors_of(request, exc, CONTACT_FIELDS))
-        return contact_form(
+        checked = await portal.posted_to(request, contact_id, find=visible_contact)
+        if isinstance(checked, Response):
+            return checked
+        form, seen, (contact, member) = checked
+        return await save_contact(
             request,
-            data,
+            seen,
             member,
-            contact_id=contact.id,
-            form=form,
-            opt_outs=opt_outs,
-            status_code=422,
-            errors=errors,
+            contact.id,
+            form,
+            lambda session, values: contacts.update_contact(
+                session, seen.principal, contact.id, **values
+            ),
+            contact.consent_given_at,
         )
 
     async def set_archived(request: Request, contact_id: str, archived: bool) -> Response:
-        data = portal.read_session(request)
-        ok, _ = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            found = await visible_contact(session, principal, contact_id)
-            if found is None:
-                return portal.not_found(request, data)
-        contact, member = found
+        checked = await portal.posted_to(request, contact_id, find=visible_contact)
+        if isinstance(checked, Response):
+            return checked
+        _, seen, (contact, member) = checked
         try:
             async with portal.write() as session:
-                await contacts.archive_contact(session, principal, contact.id, archived=archived)
+                await contacts.archive_contact(
+                    session, seen.principal, contact.id, archived=archived
+                )
         except DomainError as exc:
-            t = portal.labels(request)
             problems = errors_of(request, exc, {"id": "contact"})
-            async with portal.db() as session:
+            async with portal.again(seen) as fresh:
                 return await member_view(
                     request,
-                    data,
-                    session,
-                    principal,
+                    fresh,
                     member.id,
                     status_code=422,
-                    message=t["fix_errors"],
+                    message=seen.t["fix_errors"],
                     errors={f"contact-{contact.id}": problems.get("contact", "")},
                 )
         saved = "archived" if archived else "restored"
@@ -445,21 +403,27 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     # -- a cohort's members -------------------------------------------------------------------
 
+    async def visible_cohort(seen: Reading) -> Any | None:
+        """The path's cohort, if it is the partner's."""
+        return (await programme.get_cohorts(seen.session, seen.principal, seen.ids)).get(
+            seen.ids[0]
+        )
+
     async def cohort_members_view(
         request: Request,
-        data: PortalSession,
-        session: AsyncSession,
-        principal: Principal,
-        cohort_id: uuid.UUID,
+        seen: Reading,
         *,
         status_code: int = 200,
         form: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
         message: str | None = None,
     ) -> Response:
-        cohort = (await programme.get_cohorts(session, principal, [cohort_id])).get(cohort_id)
+        """The members of the path's cohort and the form adding one (404 unless the partner's)."""
+        session, principal = seen.session, seen.principal
+        cohort = await visible_cohort(seen)
         if cohort is None:
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
+        cohort_id = cohort.id
         ids = (await programme.member_ids_of_cohorts(session, principal, [cohort_id])).get(
             cohort_id, []
         )
@@ -477,7 +441,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         candidates = [row for row in page.rows if row.id not in inside]
         return portal.render(
             request,
-            data,
+            seen.data,
             "people_cohort_members.html",
             status_code,
             cohort=cohort,
@@ -491,138 +455,112 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/cohorts/{cohort_id}/members")
     async def cohort_members_page(request: Request, cohort_id: str) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            parsed = parse_uuid(cohort_id)
-            if parsed is None:
-                return portal.not_found(request, data)
-            return await cohort_members_view(
-                request, data, session, principal, parsed, message=saved_message(request)
-            )
+        async with portal.reading(request, cohort_id) as seen:
+            if isinstance(seen, Response):
+                return seen
+            return await cohort_members_view(request, seen, message=saved_message(request))
 
     @router.post("/cohorts/{cohort_id}/members")
     async def add_cohort_member(request: Request, cohort_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        parsed = parse_uuid(cohort_id)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            cohort = (
-                (await programme.get_cohorts(session, principal, [parsed])).get(parsed)
-                if parsed
-                else None
-            )
-            if cohort is None:
-                return portal.not_found(request, data)
+        checked = await portal.posted_to(request, cohort_id, find=visible_cohort)
+        if isinstance(checked, Response):
+            return checked
+        form, seen, cohort = checked
         errors: dict[str, str] = {}
         creating = form.get("mode") == "new"
         member_id = None if creating else parse_uuid(form.get("member"))
         if not creating and member_id is None:
-            errors["member"] = t["choose"]
+            errors["member"] = seen.t["choose"]
         if not errors:
             try:
                 async with portal.write() as session:
                     if creating:
                         made = await members.create_member(
                             session,
-                            principal,
+                            seen.principal,
                             name=form.get("new_name", ""),
                             network=cohort.network,
                             country=form.get("new_country", ""),
                         )
                         member_id = made.id
                     await programme.add_cohort_member(
-                        session, principal, cohort_id=cohort.id, member_id=member_id
+                        session, seen.principal, cohort_id=cohort.id, member_id=member_id
                     )
                 return portal.redirect(f"/portal/cohorts/{cohort.id}/members?saved=added")
             except DomainError as exc:
                 errors.update(errors_of(request, exc, MEMBER_FIELDS))
-        async with portal.db() as session:
+        async with portal.again(seen) as fresh:
             return await cohort_members_view(
                 request,
-                data,
-                session,
-                principal,
-                cohort.id,
+                fresh,
                 status_code=422,
                 form=form,
                 errors=errors,
-                message=t["fix_errors"],
+                message=seen.t["fix_errors"],
             )
 
-    async def cohort_and_member(
-        request: Request, data: PortalSession, cohort_id: str, member_id: str
-    ) -> tuple[Principal, Any, Any] | Response:
-        """The partner, the visible cohort and the visible member in it; else the answer."""
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            cid, mid = parse_uuid(cohort_id), parse_uuid(member_id)
-            if cid is None or mid is None:
-                return portal.not_found(request, data)
-            cohort = (await programme.get_cohorts(session, principal, [cid])).get(cid)
-            ids = (await programme.member_ids_of_cohorts(session, principal, [cid])).get(cid, [])
-            member = (await members.get_members(session, principal, [mid])).get(mid)
-            if cohort is None or member is None or mid not in ids:
-                return portal.not_found(request, data)
-            return principal, cohort, member
+    async def cohort_and_member(seen: Reading) -> tuple[Any, Any] | None:
+        """The path's cohort and its member, if the partner may see them."""
+        session, principal, (cohort_id, member_id) = seen.session, seen.principal, seen.ids
+        cohort = (await programme.get_cohorts(session, principal, [cohort_id])).get(cohort_id)
+        ids = (await programme.member_ids_of_cohorts(session, principal, [cohort_id])).get(
+            cohort_id, []
+        )
+        member = (await members.get_members(session, principal, [member_id])).get(member_id)
+        if cohort is None or member is None or member_id not in ids:
+            return None
+        return cohort, member
 
     @router.get("/cohorts/{cohort_id}/members/{member_id}/remove")
     async def remove_page(request: Request, cohort_id: str, member_id: str) -> Response:
-        data = portal.read_session(request)
-        found = await cohort_and_member(request, data, cohort_id, member_id)
-        if isinstance(found, Response):
-            return found
-        _, cohort, member = found
+        async with portal.reading(request, cohort_id, member_id) as seen:
+            if isinstance(seen, Response):
+                return seen
+            found = await cohort_and_member(seen)
+        if found is None:
+            return portal.not_found(request, seen.data)
+        cohort, member = found
         return portal.render(
-            request, data, "people_remove_member.html", cohort=cohort, member=member
+            request, seen.data, "people_remove_member.html", cohort=cohort, member=member
         )
 
     @router.post("/cohorts/{cohort_id}/members/{member_id}/remove")
     async def remove_member(request: Request, cohort_id: str, member_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, _ = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        found = await cohort_and_member(request, data, cohort_id, member_id)
-        if isinstance(found, Response):
-            return found
-        principal, cohort, member = found
+        checked = await portal.posted_to(request, cohort_id, member_id, find=cohort_and_member)
+        if isinstance(checked, Response):
+            return checked
+        _, seen, (cohort, member) = checked
         try:
             async with portal.write() as session:
                 await programme.remove_cohort_member(
-                    session, principal, cohort_id=cohort.id, member_id=member.id
+                    session, seen.principal, cohort_id=cohort.id, member_id=member.id
                 )
         except DomainError:  # taken out meanwhile: the list shows how things stand
             pass
         return portal.redirect(f"/portal/cohorts/{cohort.id}/members?saved=removed")
 
+    async def exported(
+        request: Request, cohort_id: str, rows_of: Callable[..., Awaitable[Any]]
+    ) -> tuple[dict[str, str], Any, Any] | Response:
+        """The labels, the rows `rows_of` exports of the path's cohort, and the cohort; else
+        the answer (sign in, or 404 unless the cohort is the partner's)."""
+        async with portal.reading(request, cohort_id) as seen:
+            if isinstance(seen, Response):
+                return seen
+            rows = await rows_of(seen.session, seen.principal, seen.ids[0])
+            cohort = await visible_cohort(seen)
+        if rows is None or cohort is None:
+            return portal.not_found(request, seen.data)
+        return seen.t, rows, cohort
+
     # -- CSV exports --------------------------------------------------------------------------
 
     @router.get("/cohorts/{cohort_id}/contacts.csv")
     async def contacts_csv(request: Request, cohort_id: str) -> Response:
-        data = portal.read_session(request)
-        t = portal.labels(request)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            parsed = parse_uuid(cohort_id)
-            if parsed is None:
-                return portal.not_found(request, data)
-            rows = await exports.cohort_contacts(session, principal, parsed)
-            cohort = (await programme.get_cohorts(session, principal, [parsed])).get(parsed)
-        if rows is None or cohort is None:
-            return portal.not_found(request, data)
+        found = await exported(request, cohort_id, exports.cohort_contacts)
+        if isinstance(found, Response):
+            return found
+        t, rows, cohort = found
         header = [
             t["member"],
             t["people_first_name"],
@@ -656,19 +594,10 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/cohorts/{cohort_id}/bookings.csv")
     async def bookings_csv(request: Request, cohort_id: str) -> Response:
-        data = portal.read_session(request)
-        t = portal.labels(request)
-        async with portal.db() as session:
-            principal = await partner(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            parsed = parse_uuid(cohort_id)
-            if parsed is None:
-                return portal.not_found(request, data)
-            rows = await exports.cohort_bookings(session, principal, parsed)
-            cohort = (await programme.get_cohorts(session, principal, [parsed])).get(parsed)
-        if rows is None or cohort is None:
-            return portal.not_found(request, data)
+        found = await exported(request, cohort_id, exports.cohort_bookings)
+        if isinstance(found, Response):
+            return found
+        t, rows, cohort = found
         header = [
             t["member"],
             t["people_contact"],

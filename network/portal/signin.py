@@ -8,6 +8,8 @@ account, and both are rate-limited per address and per client in Redis.
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from redis.asyncio import Redis
@@ -77,11 +79,11 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             link_errors=link_errors or {},
         )
 
-    async def sign_in_as(user: User, kind: PrincipalKind) -> Response:
-        async with portal.write() as session:
-            row = await auth.start_portal_session(session, user)
+    def welcome(user: User, session_id: uuid.UUID) -> Response:
+        """To the user's landing page, signed in with the portal session `session_id`."""
+        kind = auth.principal_for(user).kind
         response = portal.redirect(landing_of(kind))
-        portal.signed_in(response, user.id, user.email, kind, row.id, user.language)
+        portal.signed_in(response, user.id, user.email, kind, session_id, user.language)
         return response
 
     @router.get("/login")
@@ -93,11 +95,10 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.post("/login")
     async def login(request: Request) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
+        posted = await portal.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        data, form, t = posted.data, posted.form, posted.t
         email = form.get("email", "").strip().lower()
         password = form.get("password", "")
         errors: dict[str, str] = {}
@@ -122,15 +123,16 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         kind = auth.principal_for(user).kind
         if kind not in SIGN_IN_KINDS:
             return login_again(request, data, 403, form=form, message=t["partners_only"])
-        return await sign_in_as(user, kind)
+        async with portal.write() as session:
+            row = await auth.start_portal_session(session, user)
+        return welcome(user, row.id)
 
     @router.post("/login/link")
     async def ask_for_link(request: Request) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
+        posted = await portal.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        data, form, t = posted.data, posted.form, posted.t
         email = form.get("email", "").strip().lower()
         if not email or len(email) > MAX_EMAIL or "@" not in email:
             link_errors = {"email": t["required"] if not email else t["signin_email_invalid"]}
@@ -143,11 +145,10 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        data = portal.read_session(request)
-        ok, _ = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        session_id = parse_uuid(data.session_id) if data.session_id else None
+        posted = await portal.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session_id = parse_uuid(posted.data.session_id)
         if session_id is not None:
             async with portal.write() as session:
                 await auth.revoke_portal_session(session, session_id)
@@ -167,11 +168,10 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.post("/password/forgot")
     async def forgot(request: Request) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
+        posted = await portal.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        data, form, t = posted.data, posted.form, posted.t
         email = form.get("email", "").strip().lower()
 
         def again(status: int, errors: dict[str, str], message: str | None = None) -> Response:
@@ -212,11 +212,10 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.post("/password/reset/{token}")
     async def reset(token: str, request: Request) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
+        posted = await portal.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        data, form, t = posted.data, posted.form, posted.t
         password, again = form.get("password", ""), form.get("password_again", "")
         errors: dict[str, str] = {}
         if not password:
@@ -242,7 +241,4 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             )
         if user is None or row is None:
             return gone(request, data)
-        kind = auth.principal_for(user).kind
-        response = portal.redirect(landing_of(kind))
-        portal.signed_in(response, user.id, user.email, kind, row.id, user.language)
-        return response
+        return welcome(user, row.id)

@@ -23,7 +23,7 @@ from network.kit.errors import DomainError
 from network.kit.pagination import MAX_PAGE_SIZE
 from network.meetings.formatting import format_span
 from network.members import service as members
-from network.portal.web import PAGE_SIZE, Portal, PortalSession, parse_uuid, parse_uuids
+from network.portal.web import PAGE_SIZE, Portal, Reading, parse_uuids
 from network.training import bookings as training_bookings
 from network.training import catalogue
 from network.training import sessions as training_sessions
@@ -62,15 +62,16 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/sessions")
     async def sessions_page(request: Request) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
+        async with portal.reading(request) as seen:
+            if isinstance(seen, Response):
+                return seen
+            session, principal = seen.session, seen.principal
             past = request.query_params.get("past") == "1"
             now = utcnow()
             query = training_sessions.SessionQuery(
-                starts_before=now if past else None, starts_from=None if past else now
+                starts_before=now if past else None,
+                starts_from=None if past else now,
+                newest_first=past,
             )
             try:
                 page = await training_sessions.list_sessions(
@@ -81,7 +82,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                     after=request.query_params.get("after") or None,
                 )
             except DomainError:  # a cursor that is not one of ours
-                return portal.not_found(request, data)
+                return portal.not_found(request, seen.data)
             rows = list(page.rows)
             counts = await training_sessions.seat_counts(session, [r.id for r in rows])
             courses = await catalogue.get_courses(
@@ -109,7 +110,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             )
         return portal.render(
             request,
-            data,
+            seen.data,
             "training_sessions.html",
             sessions=cards,
             past=past,
@@ -118,10 +119,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     async def session_view(
         request: Request,
-        data: PortalSession,
-        session: AsyncSession,
-        principal: Principal,
-        session_id: uuid.UUID,
+        seen: Reading,
         *,
         status_code: int = 200,
         ticked: Sequence[uuid.UUID] = (),
@@ -129,11 +127,13 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         results: list[dict[str, Any]] | None = None,
         message: str | None = None,
     ) -> Response:
+        """A session's page: the path's session (404 unless the partner may see it)."""
+        session, principal, (session_id,) = seen.session, seen.principal, seen.ids
         training = (await training_sessions.get_sessions(session, principal, [session_id])).get(
             session_id
         )
         if training is None:
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
         language = portal.language_of(request)
         now = utcnow()
         query = request.query_params
@@ -152,7 +152,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                 after=query.get("bookings_after") or None,
             )
         except DomainError:
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
         started = training.starts_at <= now
         issued: dict[uuid.UUID, str] = {}
         if started:
@@ -179,7 +179,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                     after=query.get("after") or None,
                 )
             except DomainError:
-                return portal.not_found(request, data)
+                return portal.not_found(request, seen.data)
             choices = [c for c in listed.rows if c.id not in taken]
             contacts_cursor = listed.end_cursor if listed.has_next_page else None
         member_ids = {r.contact__member_id for r in booked.rows} | {c.member_id for c in choices}
@@ -211,7 +211,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         ]
         return portal.render(
             request,
-            data,
+            seen.data,
             "training_session.html",
             status_code,
             training=training,
@@ -252,67 +252,59 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             for booking_id, row in found.items()
         }
 
+    async def session_again(request: Request, seen: Reading, **values: Any) -> Response:
+        """The session's page again after a booking failed (422)."""
+        async with portal.again(seen) as fresh:
+            return await session_view(request, fresh, status_code=422, **values)
+
     @router.get("/sessions/{session_id}")
     async def session_page(request: Request, session_id: str) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            parsed = parse_uuid(session_id)
-            if parsed is None:
-                return portal.not_found(request, data)
-            t = portal.labels(request)
+        async with portal.reading(request, session_id) as seen:
+            if isinstance(seen, Response):
+                return seen
             message = None
             results: list[dict[str, Any]] = []
             booked_ids = parse_uuids(
                 v for v in request.query_params.get("booked", "").split(",") if v
             )
             if booked_ids:
-                found = await results_of(session, principal, booked_ids[:MAX_PAGE_SIZE])
+                found = await results_of(seen.session, seen.principal, booked_ids[:MAX_PAGE_SIZE])
                 results = [found[i] for i in booked_ids if i in found]
-                message = t["training_booked"]
+                message = seen.t["training_booked"]
             elif request.query_params.get("cancelled") == "1":
-                message = t["training_cancelled"]
-            return await session_view(
-                request, data, session, principal, parsed, results=results, message=message
-            )
+                message = seen.t["training_cancelled"]
+            return await session_view(request, seen, results=results, message=message)
 
     @router.post("/sessions/{session_id}/book")
     async def book(request: Request, session_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, _ = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        parsed = parse_uuid(session_id)
         posted = (await portal.form_lists(request)).getlist("contact")
         chosen = parse_uuids(v for v in posted if isinstance(v, str))
-        if parsed is None or chosen is None:
-            return portal.not_found(request, data)
-        wanted = list(dict.fromkeys(chosen))
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            if parsed not in await training_sessions.get_sessions(session, principal, [parsed]):
-                return portal.not_found(request, data)
+        wanted = list(dict.fromkeys(chosen or ()))
+
+        async def bookable(seen: Reading) -> dict[uuid.UUID, Any] | None:
+            """The chosen contacts, when the partner may see the session and every one."""
+            if chosen is None or len(wanted) > MAX_PAGE_SIZE:
+                return None
+            if seen.ids[0] not in await training_sessions.get_sessions(
+                seen.session, seen.principal, seen.ids
+            ):
+                return None
             # A contact the partner may not see reads as not found, and nothing is booked.
-            people = await contacts.get_contacts(session, principal, wanted)
-            if len(people) != len(wanted) or len(wanted) > MAX_PAGE_SIZE:
-                return portal.not_found(request, data)
+            people = await contacts.get_contacts(seen.session, seen.principal, wanted)
+            return people if len(people) == len(wanted) else None
+
+        checked = await portal.posted_to(request, session_id, find=bookable)
+        if isinstance(checked, Response):
+            return checked
+        _, seen, people = checked
+        principal, parsed, t = seen.principal, seen.ids[0], seen.t
         if not wanted:
-            async with portal.db() as session:
-                return await session_view(
-                    request,
-                    data,
-                    session,
-                    principal,
-                    parsed,
-                    status_code=422,
-                    errors={"contact": t["training_choose_contacts"]},
-                    message=t["fix_errors"],
-                )
+            return await session_again(
+                request,
+                seen,
+                errors={"contact": t["training_choose_contacts"]},
+                message=t["fix_errors"],
+            )
         made: dict[uuid.UUID, uuid.UUID] = {}
         failed: dict[uuid.UUID, str] = {}
         # One unit of work; each contact in a savepoint, so one refusal (already booked, say)
@@ -332,62 +324,60 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             return portal.redirect(f"/portal/sessions/{parsed}?booked={ids}")
         async with portal.db() as session:
             found = await results_of(session, principal, list(made.values()))
-            results = []
-            for contact_id in wanted:
-                if contact_id in made and made[contact_id] in found:
-                    results.append(found[made[contact_id]])
-                else:
-                    results.append(
-                        {
-                            "id": contact_id,
-                            "name": _name(people[contact_id]),
-                            "status": None,
-                            "position": None,
-                            "error": failed.get(contact_id, ""),
-                        }
-                    )
-            return await session_view(
-                request,
-                data,
-                session,
-                principal,
-                parsed,
-                status_code=422,
-                ticked=list(failed),
-                errors={f"contact-{c}": text for c, text in failed.items()},
-                results=results,
-                message=t["training_some_not_booked"],
-            )
+        results = []
+        for contact_id in wanted:
+            if contact_id in made and made[contact_id] in found:
+                results.append(found[made[contact_id]])
+            else:
+                results.append(
+                    {
+                        "id": contact_id,
+                        "name": _name(people[contact_id]),
+                        "status": None,
+                        "position": None,
+                        "error": failed.get(contact_id, ""),
+                    }
+                )
+        return await session_again(
+            request,
+            seen,
+            ticked=list(failed),
+            errors={f"contact-{c}": text for c, text in failed.items()},
+            results=results,
+            message=t["training_some_not_booked"],
+        )
+
+    async def booking_on_session(seen: Reading) -> Any | None:
+        """The path's booking, if the partner may see it and it is on the path's session."""
+        session_id, booking_id = seen.ids
+        row = (
+            await training_bookings.get_bookings(seen.session, seen.principal, [booking_id])
+        ).get(booking_id)
+        return row if row is not None and row.session_id == session_id else None
 
     async def cancel_view(
         request: Request,
-        data: PortalSession,
-        session: AsyncSession,
-        principal: Principal,
-        session_id: str,
-        booking_id: str,
+        seen: Reading,
         *,
         status_code: int = 200,
         errors: dict[str, str] | None = None,
         reason: str = "",
     ) -> Response:
         """The page asking to confirm cancelling a booking (404 unless it is on the session)."""
-        sid, bid = parse_uuid(session_id), parse_uuid(booking_id)
-        if sid is None or bid is None:
-            return portal.not_found(request, data)
-        row = (await training_bookings.get_bookings(session, principal, [bid])).get(bid)
-        if row is None or row.session_id != sid:
-            return portal.not_found(request, data)
+        session, principal, (sid, bid) = seen.session, seen.principal, seen.ids
+        row = await booking_on_session(seen)
+        if row is None:
+            return portal.not_found(request, seen.data)
         training = (await training_sessions.get_sessions(session, principal, [sid])).get(sid)
         if training is None:
-            return portal.not_found(request, data)
+            return portal.not_found(request, seen.data)
         course = (await catalogue.get_courses(session, principal, [training.course_id])).get(
             training.course_id
         )
         language = portal.language_of(request)
         return portal.render(
             request,
-            data,
+            seen.data,
             "training_cancel.html",
             status_code,
             session_id=sid,
@@ -404,48 +394,28 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/sessions/{session_id}/bookings/{booking_id}/cancel")
     async def cancel_page(request: Request, session_id: str, booking_id: str) -> Response:
-        data = portal.read_session(request)
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            return await cancel_view(request, data, session, principal, session_id, booking_id)
+        async with portal.reading(request, session_id, booking_id) as seen:
+            if isinstance(seen, Response):
+                return seen
+            return await cancel_view(request, seen)
 
     @router.post("/sessions/{session_id}/bookings/{booking_id}/cancel")
     async def cancel(request: Request, session_id: str, booking_id: str) -> Response:
-        data = portal.read_session(request)
-        ok, form = await portal.csrf_ok(request, data)
-        if not ok:
-            return portal.forbidden(request, data)
-        t = portal.labels(request)
-        sid, bid = parse_uuid(session_id), parse_uuid(booking_id)
-        if sid is None or bid is None:
-            return portal.not_found(request, data)
-        async with portal.db() as session:
-            principal = await portal.guard(request, session, data)
-            if isinstance(principal, Response):
-                return principal
-            row = (await training_bookings.get_bookings(session, principal, [bid])).get(bid)
-            if row is None or row.session_id != sid:
-                return portal.not_found(request, data)
+        checked = await portal.posted_to(request, session_id, booking_id, find=booking_on_session)
+        if isinstance(checked, Response):
+            return checked
+        form, seen, _ = checked
+        sid, bid = seen.ids
         try:
             async with portal.write() as session:
                 await training_bookings.cancel_booking(
-                    session, principal, booking_id=bid, reason=form.get("reason") or None
+                    session, seen.principal, booking_id=bid, reason=form.get("reason") or None
                 )
             return portal.redirect(f"/portal/sessions/{sid}?cancelled=1")
         except DomainError as exc:
             reason_error = [e for e in exc.errors if e.field == "reason"]
-            errors = {"reason" if reason_error else "booking": _error_text(exc, t)}
-        async with portal.db() as session:
+            errors = {"reason" if reason_error else "booking": _error_text(exc, seen.t)}
+        async with portal.again(seen) as fresh:
             return await cancel_view(
-                request,
-                data,
-                session,
-                principal,
-                session_id,
-                booking_id,
-                status_code=422,
-                errors=errors,
-                reason=form.get("reason", ""),
+                request, fresh, status_code=422, errors=errors, reason=form.get("reason", "")
             )

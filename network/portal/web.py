@@ -8,20 +8,24 @@ the session at once, wherever the cookie was copied.
 A face only: every page calls the same service functions as the GraphQL API, with the
 signed-in user's Principal, so it sees exactly what the API would let that user see.
 Each area of the portal (network/portal/<area>.py) gets one `Portal` and adds its routes.
+A page reads with `async with portal.reading(request, *path_ids) as seen` (the signed-in user
+or the answer to give); a form starts with `portal.posted(request)` (CSRF checked) or, about
+objects of the path, `portal.posted_to(request, *path_ids, find=...)`.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
@@ -47,6 +51,7 @@ logger = logging.getLogger("network.portal")
 SessionFactory = Callable[[], async_sessionmaker[AsyncSession]]
 RedisGetter = Callable[[], Redis]
 JobsGetter = Callable[[], JobQueue | None]
+T = TypeVar("T")
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "portal_session"
@@ -110,6 +115,28 @@ def signed_in_cookie(
         session_id=str(session_id),
     )
     return sign(secret, PURPOSE, encode_session(data))
+
+
+@dataclass(slots=True)
+class Posted:
+    """A posted form that carried its session's CSRF token: the session cookie's data, the
+    form's text fields and the page's labels."""
+
+    data: PortalSession
+    form: dict[str, str]
+    t: dict[str, str]
+
+
+@dataclass(slots=True)
+class Reading:
+    """A signed-in user's request being answered: the session cookie's data, an open database
+    session, the principal, the page's labels and the ids given in the path."""
+
+    data: PortalSession
+    session: AsyncSession
+    principal: Principal
+    t: dict[str, str]
+    ids: tuple[uuid.UUID, ...] = ()
 
 
 def decode_session(value: str) -> PortalSession | None:
@@ -268,6 +295,34 @@ class Portal:
             return self.not_found(request, data)
         return principal
 
+    @asynccontextmanager
+    async def reading(
+        self,
+        request: Request,
+        *ids: str,
+        kind: PrincipalKind = PrincipalKind.PARTNER,
+        data: PortalSession | None = None,
+    ) -> AsyncIterator[Reading | Response]:
+        """A database session read as the signed-in user of `kind`, with the path's `ids`
+        parsed; else the answer to give: sign in, or 404 (another kind of user, a bad id)."""
+        data = self.read_session(request) if data is None else data
+        async with self.db() as session:
+            principal = await self.guard(request, session, data, kind)
+            parsed = parse_uuids(ids)
+            if isinstance(principal, Response):
+                yield principal
+            elif parsed is None:
+                yield self.not_found(request, data)
+            else:
+                yield Reading(data, session, principal, self.labels(request), tuple(parsed))
+
+    @asynccontextmanager
+    async def again(self, seen: Reading) -> AsyncIterator[Reading]:
+        """The same reader with a new database session (to show a form again after a write
+        failed; the session it was checked in is closed by then)."""
+        async with self.db() as session:
+            yield dataclasses.replace(seen, session=session)
+
     # -- forms -------------------------------------------------------------------------------
 
     async def csrf_ok(self, request: Request, data: PortalSession) -> tuple[bool, dict[str, str]]:
@@ -278,6 +333,36 @@ class Portal:
         sent = fields.pop("csrf", "")
         ok = bool(sent) and secrets.compare_digest(sent.encode(), data.csrf.encode())
         return ok, fields
+
+    async def posted(self, request: Request) -> Posted | Response:
+        """The posted form with its session and labels; a 403 page when the CSRF token is
+        missing or wrong (and then nothing may change)."""
+        data = self.read_session(request)
+        ok, form = await self.csrf_ok(request, data)
+        if not ok:
+            return self.forbidden(request, data)
+        return Posted(data, form, self.labels(request))
+
+    async def posted_to(
+        self,
+        request: Request,
+        *ids: str,
+        find: Callable[[Reading], Awaitable[T | None]],
+        kind: PrincipalKind = PrincipalKind.PARTNER,
+    ) -> tuple[dict[str, str], Reading, T] | Response:
+        """A form posted with its CSRF token by the signed-in user of `kind` about the path's
+        `ids`, and what `find` finds of them (None: 404); else the answer to give. The reading's
+        database session is closed by then: write with `write()`, show again with `again()`."""
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        async with self.reading(request, *ids, kind=kind, data=posted.data) as seen:
+            if isinstance(seen, Response):
+                return seen
+            found = await find(seen)
+            if found is None:
+                return self.not_found(request, seen.data)
+        return posted.form, seen, found
 
     @staticmethod
     async def form_lists(request: Request) -> FormData:

@@ -60,6 +60,10 @@ CALENDAR_FIELDS = (
 START_KEY = cast(func.extract("epoch", sessions.starts_at) * 1_000_000, BigInteger).label(
     "start_key"
 )
+# The same key negated, for listing the latest sessions first with the ascending keyset.
+START_KEY_DESC = cast(-func.extract("epoch", sessions.starts_at) * 1_000_000, BigInteger).label(
+    "start_key_desc"
+)
 
 
 @dataclass(slots=True)
@@ -72,6 +76,7 @@ class SessionQuery:
     language: str | None = None
     has_seats: bool | None = None
     status: TrainingSessionStatus | None = None
+    newest_first: bool = False  # latest start first (past sessions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +108,8 @@ async def list_sessions(
     first: int | None,
     after: str | None,
 ) -> Page:
-    """A page of visible sessions matching the query, in order of their start."""
+    """A page of visible sessions matching the query, in order of their start (the latest
+    first with `newest_first`)."""
     statement = readable(principal)
     if query.starts_from is not None:
         statement = statement.where(sessions.starts_at >= query.starts_from)
@@ -121,8 +127,9 @@ async def list_sessions(
             sessions.capacity > _seats_taken(),
         )
         statement = statement.where(open_seats if query.has_seats else not_(open_seats))
-    statement = statement.add_columns(START_KEY)
-    return await keyset_page(session, statement, [START_KEY, sessions.id], first=first, after=after)
+    key = START_KEY_DESC if query.newest_first else START_KEY
+    statement = statement.add_columns(key)
+    return await keyset_page(session, statement, [key, sessions.id], first=first, after=after)
 
 
 async def get_sessions(
