@@ -239,39 +239,6 @@ async def test_a_sessions_zip_holds_the_partners_pdfs(
     assert answer.status_code == 404
 
 
-# Who gets what from each route of this area; a redirect goes to LOCATION.
-EXPECTED = {
-    "anonymous": {"list": 303, "pdf": 303, "own pdf": 303, "zip": 303},
-    "member": {"list": 404, "pdf": 404, "own pdf": 200, "zip": 404},
-    "staff": {"list": 303, "pdf": 303, "own pdf": 303, "zip": 303},
-    "partner A": {"list": 200, "pdf": 200, "own pdf": 200, "zip": 200},
-    "partner B": {"list": 200, "pdf": 404, "own pdf": 404, "zip": 404},
-}
-
-
-@pytest.mark.parametrize("who", list(EXPECTED))
-async def test_route_matrix(
-    client: httpx.AsyncClient, session: AsyncSession, make: Factory, who: str
-) -> None:
-    scene = await certificate_scene(session, make)
-    await as_user(client, scene, who)
-    answers = {
-        "list": await client.get("/portal/certificates"),
-        "pdf": await client.get(f"/portal/certificates/{scene.theirs.id}.pdf"),
-        "own pdf": await client.get(f"/portal/certificates/{scene.mine.id}.pdf"),
-        "zip": await client.get(f"/portal/sessions/{scene.held.id}/certificates.zip"),
-    }
-    assert {k: v.status_code for k, v in answers.items()} == EXPECTED[who]
-    for answer in answers.values():
-        if answer.status_code == 303:
-            assert answer.headers["location"] == "/portal/login"
-    if answers["list"].status_code == 200:  # a partner's list shows only its own
-        assert (scene.mine.number in answers["list"].text) is (who == "partner A")
-        assert (scene.foreign.number in answers["list"].text) is (who == "partner B")
-    if answers["pdf"].status_code == 200:
-        assert answers["pdf"].content == scene.theirs.pdf
-
-
 async def principal_of(session: AsyncSession, email: str) -> Principal:
     """The principal a scene's user signs in as."""
     user = await auth.find_user(session, email)

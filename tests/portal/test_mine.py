@@ -128,35 +128,6 @@ async def test_a_wrong_answer_or_meeting_is_refused_and_changes_nothing(
         assert missing.status_code == 404
 
 
-EXPECTED = {
-    "anonymous": {"page": 303, "rsvp": 303},
-    "member": {"page": 200, "rsvp": 303},
-    "staff": {"page": 303, "rsvp": 303},
-    "partner A": {"page": 404, "rsvp": 404},
-    "partner B": {"page": 404, "rsvp": 404},
-}
-LOCATION = {"member": "/portal/training?answered=1"}
-
-
-@pytest.mark.parametrize("who", list(EXPECTED))
-async def test_route_matrix(
-    client: httpx.AsyncClient, session: AsyncSession, make: Factory, who: str
-) -> None:
-    scene, meeting = await meeting_scene(session, make)
-    await as_user(client, scene, who)
-    token = csrf_of((await client.get("/portal/login")).text)
-    page = await client.get("/portal/training")
-    rsvp = await client.post(
-        f"/portal/training/meetings/{meeting.id}/rsvp", data={"csrf": token, "response": "NO"}
-    )
-    assert {"page": page.status_code, "rsvp": rsvp.status_code} == EXPECTED[who]
-    for answer in (page, rsvp):
-        if answer.status_code == 303:
-            assert answer.headers["location"] == LOCATION.get(who, "/portal/login")
-    expected = "NO" if who == "member" else ""
-    assert await answer_of(session, meeting, scene.holder.id) == expected
-
-
 async def test_upcoming_invitations_are_the_contacts_own_and_upcoming(
     session: AsyncSession, make: Factory
 ) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -500,99 +499,3 @@ async def test_forms_posted_without_their_token_are_refused_and_change_nothing(
     assert (await session.scalars(select(Member).where(Member.name == "Sneaky"))).all() == []
     in_cohort = select(CohortMember.member_id).where(CohortMember.cohort_id == cohort.id)
     assert set((await session.scalars(in_cohort)).all()) == {world["aberdare"].id, member.id}
-
-
-# -- the route matrix: anonymous, member contact, partner A, partner B, staff ------------------
-
-ROUTES = [
-    "list",
-    "member",
-    "new contact",
-    "create contact",
-    "edit contact",
-    "update contact",
-    "archive",
-    "restore",
-    "cohort members",
-    "add member",
-    "remove page",
-    "remove",
-    "contacts csv",
-    "bookings csv",
-]
-EXPECTED: dict[str, dict[str, int]] = {
-    "anonymous": dict.fromkeys(ROUTES, 303),
-    "staff": dict.fromkeys(ROUTES, 303),
-    "member": {**dict.fromkeys(ROUTES, 404)},
-    "partner A": {
-        "list": 200,
-        "member": 200,
-        "new contact": 200,
-        "create contact": 303,
-        "edit contact": 200,
-        "update contact": 303,
-        "archive": 303,
-        "restore": 303,
-        "cohort members": 200,
-        "add member": 303,
-        "remove page": 200,
-        "remove": 303,
-        "contacts csv": 200,
-        "bookings csv": 200,
-    },
-    "partner B": {**dict.fromkeys(ROUTES, 404), "list": 200},
-}
-
-
-@pytest.mark.parametrize("who", list(EXPECTED))
-async def test_every_people_route_for_every_kind_of_user(
-    client: httpx.AsyncClient, make: Factory, session: AsyncSession, who: str
-) -> None:
-    partner_a, partner_b = await make.partner(), await make.partner()
-    member = await make.member("Aberdare Council", partner=partner_a)
-    spare = await make.member("Builth Council", partner=partner_a)
-    contact = await make.contact(member)
-    cohort = await make.cohort(partner=partner_a, members=[member])
-    users = {
-        "member": await make.user(Role.MEMBER, contact=contact),
-        "staff": await make.user(Role.STAFF),
-        "partner A": await make.user(Role.PARTNER, partner=partner_a),
-        "partner B": await make.user(Role.PARTNER, partner=partner_b),
-    }
-    for user in users.values():
-        await auth.set_password(session, SYSTEM, user.email, PASSWORD)
-    await session.commit()
-    if who in users:
-        await sign_in(client, users[who].email, PASSWORD)
-    token = csrf_of((await client.get("/portal/login")).text)
-    fields = {"first_name": "Ann", "last_name": "Lee", "language": "en", "csrf": token}
-    base = f"/portal/cohorts/{cohort.id}"
-    answers = {
-        "list": await client.get("/portal/members"),
-        "member": await client.get(f"/portal/members/{member.id}"),
-        "new contact": await client.get(f"/portal/members/{member.id}/contacts/new"),
-        "create contact": await client.post(
-            f"/portal/members/{member.id}/contacts/new", data={**fields, "email": "n@ex.org"}
-        ),
-        "edit contact": await client.get(f"/portal/contacts/{contact.id}/edit"),
-        "update contact": await client.post(
-            f"/portal/contacts/{contact.id}/edit", data={**fields, "email": contact.email}
-        ),
-        "archive": await client.post(f"/portal/contacts/{contact.id}/archive", data=fields),
-        "restore": await client.post(f"/portal/contacts/{contact.id}/restore", data=fields),
-        "cohort members": await client.get(f"{base}/members"),
-        "add member": await client.post(
-            f"{base}/members", data={"csrf": token, "mode": "existing", "member": str(spare.id)}
-        ),
-        "remove page": await client.get(f"{base}/members/{member.id}/remove"),
-        "remove": await client.post(f"{base}/members/{member.id}/remove", data={"csrf": token}),
-        "contacts csv": await client.get(f"{base}/contacts.csv"),
-        "bookings csv": await client.get(f"{base}/bookings.csv"),
-    }
-    assert {name: answer.status_code for name, answer in answers.items()} == EXPECTED[who]
-    for answer in answers.values():
-        if answer.status_code == 303 and who != "partner A":
-            assert answer.headers["location"] == "/portal/login"
-    if who == "partner B":
-        listed = answers["list"].text
-        assert "Aberdare Council" not in listed and "Builth Council" not in listed

@@ -6,7 +6,6 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -329,63 +328,6 @@ async def test_posts_without_the_csrf_token_are_refused_and_change_nothing(
     assert await statuses(session, training.id) == {first.id: "CONFIRMED"}
     status = await session.scalar(select(Booking.status).where(Booking.id == seated.id))
     assert status is BookingStatus.CONFIRMED
-
-
-# Who gets what from every training route. Partners and member contacts sign in; staff stay
-# anonymous (the portal is not theirs) and, like anonymous, are sent to sign in.
-ROUTES = ("list", "session", "book", "cancel page", "cancel")
-EXPECTED: dict[str, dict[str, int]] = {
-    "anonymous": dict.fromkeys(ROUTES, 303),
-    "staff": dict.fromkeys(ROUTES, 303),
-    "member": dict.fromkeys(ROUTES, 404),
-    "partner A": {"list": 200, "session": 200, "book": 303, "cancel page": 200, "cancel": 303},
-    "partner B": {"list": 200, "session": 404, "book": 404, "cancel page": 404, "cancel": 404},
-}
-
-
-@pytest.mark.parametrize("who", list(EXPECTED))
-async def test_every_training_route_for_every_kind_of_user(
-    client: httpx.AsyncClient,
-    make: Factory,
-    session: AsyncSession,
-    train: TrainingFactory,
-    who: str,
-) -> None:
-    partner_a, partner_b = await make.partner(), await make.partner()
-    member = await make.member(partner=partner_a)
-    booked, free = await make.contact(member), await make.contact(member)
-    # In-house training for partner A's member: partner B may not see it.
-    training = await train.session_of(capacity=5, reserved_member_id=member.id)
-    booking = await train.book(training, booked)
-    users = {
-        "member": await make.user(Role.MEMBER, contact=booked),
-        "staff": await make.user(Role.STAFF),
-        "partner A": await make.user(Role.PARTNER, partner=partner_a),
-        "partner B": await make.user(Role.PARTNER, partner=partner_b),
-    }
-    for user in users.values():
-        await auth.set_password(session, SYSTEM, user.email, PASSWORD)
-    await session.commit()
-    if who in users:
-        await sign_in(client, users[who].email, PASSWORD)
-    token = csrf_of((await client.get("/portal/login")).text)
-    base = f"/portal/sessions/{training.id}"
-    answers: dict[str, Any] = {
-        "list": await client.get("/portal/sessions"),
-        "session": await client.get(base),
-        "book": await client.post(f"{base}/book", data={"csrf": token, "contact": str(free.id)}),
-        "cancel page": await client.get(f"{base}/bookings/{booking.id}/cancel"),
-        "cancel": await client.post(f"{base}/bookings/{booking.id}/cancel", data={"csrf": token}),
-    }
-    assert {k: a.status_code for k, a in answers.items()} == EXPECTED[who]
-    for answer in answers.values():
-        if answer.status_code == 303:
-            expected = "/portal/login" if who in ("anonymous", "staff") else base
-            assert answer.headers["location"].startswith(expected)
-    changed = who == "partner A"
-    assert await statuses(session, training.id) == (
-        {booked.id: "CANCELLED", free.id: "CONFIRMED"} if changed else {booked.id: "CONFIRMED"}
-    )
 
 
 async def test_a_long_contact_list_gets_a_search_box(
