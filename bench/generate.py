@@ -46,10 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/network_bench"
 )
-FORMAT = 1  # bump when the generated rows change, so `--if-missing` rebuilds
-# Left at 1 when long member names got domains cut to 63-character labels (_domain): only
-# those 165 contact emails changed, and the shared network_bench was kept as it was; rebuild it
-# (`python -m bench.generate`) to get them, then bump FORMAT.
+FORMAT = 2  # bump when the generated rows change, so `--if-missing` rebuilds
+# 2: long member names get email domains cut to 63-character DNS labels (_domain).
 DEFAULT_SEED = 2026
 COUNCIL, CITY = "CITIZEN_POWERED_COUNCIL", "CITIZEN_POWERED_CITY"
 STEPS = ["MAP_IT", "FOCUS_IT", "PEOPLE_IT", "MARKET_IT", "GROW_IT"]

@@ -302,7 +302,12 @@ class CrmMutation:
         )
         return MemberPayload(member=Member.from_row(result) if result else None, user_errors=errors)
 
-    @strawberry.mutation(description="Add a contact to a member organisation.")
+    @strawberry.mutation(
+        description=(
+            "Add a contact to a member organisation; it is invited to the upcoming network "
+            "meetings of the member's cohorts and network (unless it opted out)."
+        )
+    )
     async def create_contact(self, info: AnyInfo, input: CreateContactInput) -> ContactPayload:
         changes = {k: (None if v is UNSET else v) for k, v in _contact_changes(input).items()}
         result, errors = await run_mutation(
@@ -329,7 +334,12 @@ class CrmMutation:
             contact=Contact.from_row(result) if result else None, user_errors=errors
         )
 
-    @strawberry.mutation(description="Archive a contact (kept, out of lists), or restore one.")
+    @strawberry.mutation(
+        description=(
+            "Archive a contact (kept, out of lists; its upcoming meeting invitations are "
+            "withdrawn), or restore one (invited again)."
+        )
+    )
     async def archive_contact(self, info: AnyInfo, input: ArchiveContactInput) -> ContactPayload:
         result, errors = await run_mutation(
             info,
@@ -367,7 +377,12 @@ class CrmMutation:
         )
         return CohortPayload(cohort=Cohort.from_row(result) if result else None, user_errors=errors)
 
-    @strawberry.mutation(description="Take a member out of a cohort (its progress is kept).")
+    @strawberry.mutation(
+        description=(
+            "Take a member out of a cohort (its progress is kept); its contacts' invitations "
+            "to the cohort's upcoming meetings are withdrawn with a cancellation."
+        )
+    )
     async def remove_cohort_member(self, info: AnyInfo, input: CohortMemberInput) -> CohortPayload:
         result, errors = await run_mutation(
             info,
