@@ -115,7 +115,10 @@ def meeting_item(
             "when"
         ],
         "step": StarStep(meeting.after_step),
-        "status": MeetingStatus(meeting.status),
+        # A scheduled meeting that has ended was held (the list says so, not "Scheduled").
+        "status": "HELD"
+        if meeting.status == MeetingStatus.SCHEDULED and meeting.ends_at <= utcnow()
+        else MeetingStatus(meeting.status).value,
         "yes": counts.get(RsvpResponse.YES, 0),
         "no": counts.get(RsvpResponse.NO, 0),
         "maybe": counts.get(RsvpResponse.MAYBE, 0),

@@ -441,3 +441,19 @@ async def test_posts_without_their_csrf_token_are_refused_and_change_nothing(
     assert await session.scalar(count) == 1
     answers = select(MeetingInvitation.response).where(MeetingInvitation.meeting_id == meeting.id)
     assert (await session.scalars(answers)).all() == [None, None]
+
+
+async def test_a_past_meeting_that_was_not_cancelled_shows_as_held(
+    client: httpx.AsyncClient, make: Factory, session: AsyncSession
+) -> None:
+    s = await scene(make, session)
+    meeting = await schedule(session, s.cohort)
+    await into_the_past(session, meeting.id, days=3)
+    await sign_in(client, s.email, PASSWORD)
+    page = await client.get(f"/portal/cohorts/{s.cohort.id}")
+    past = page.text.split('id="past"', 1)[1].split("</table>", 1)[0]
+    assert "<td>Held</td>" in past
+    assert "<td>Scheduled</td>" not in past
+    welsh = await client.get(f"/portal/cohorts/{s.cohort.id}/meetings/{meeting.id}?lang=cy")
+    assert "Wedi&#39;i gynnal" in welsh.text
+    await client.get(f"/portal/cohorts/{s.cohort.id}?lang=en")  # the user's language back
