@@ -69,6 +69,19 @@ async def _empty_test_queue() -> AsyncIterator[None]:
         await redis.aclose()
 
 
+@pytest.fixture(autouse=True)
+async def _fresh_email_ask_limits() -> None:
+    """Counters of emails asked for without signing in (network.kit.ratelimit) live in Redis
+    and outlive a test's transaction: every test starts from none."""
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in redis.scan_iter("asks:*")]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
 @pytest.fixture(scope="session")
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(settings.database_url, pool_size=5)

@@ -18,6 +18,7 @@ from network.auth import login_links
 from network.certificates import service as certificates
 from network.certificates.enums import CertificateStatus
 from network.kit.ids import to_global_id
+from network.kit.ratelimit import too_many_email_asks
 
 strawberry.enum(CertificateStatus, description="VALID, REVOKED, or SUPERSEDED by a reissue.")
 
@@ -214,11 +215,22 @@ class RequestLoginLinkPayload:
 
 @strawberry.type
 class LoginMutation:
-    @strawberry.mutation(description="Email a one-time sign-in link to a member (public).")
+    @strawberry.mutation(
+        description=(
+            "Email a one-time sign-in link to a member (public). Rate-limited per address "
+            "and per client; over the limit nothing is sent, and the answer is the same."
+        )
+    )
     async def request_login_link(
         self, info: AnyInfo, input: RequestLoginLinkInput
     ) -> RequestLoginLinkPayload:
         session = info.context.session
+        jobs = info.context.jobs
+        client = info.context.extra.get("client_address") or "unknown"
+        if jobs is not None and await too_many_email_asks(
+            jobs.redis, "link", input.email or "", client
+        ):
+            return RequestLoginLinkPayload(accepted=True, user_errors=[])
         try:
             await login_links.request_login_link(session, input.email)
             await session.commit()

@@ -12,21 +12,17 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from redis.asyncio import Redis
 
 from network.auth import login_links
 from network.auth import service as auth
 from network.auth.models import User
 from network.auth.principal import PrincipalKind
 from network.kit.errors import DomainError
+from network.kit.ratelimit import too_many_email_asks
 from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, parse_uuid
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 60
-# Emails asked for (reset or sign-in link): per address, and per client address.
-ASK_PER_ADDRESS = 3
-ASK_PER_CLIENT = 10
-ASK_WINDOW_SECONDS = 15 * 60
 MAX_EMAIL = 320
 
 
@@ -35,21 +31,10 @@ def landing_of(kind: PrincipalKind) -> str:
     return "/portal/" if kind is PrincipalKind.PARTNER else "/portal/training"
 
 
-async def over_limit(store: Redis, key: str, limit: int) -> bool:
-    """Count one request under `key`; True once more than `limit` came in the window."""
-    count = int(await store.incr(key))
-    if count == 1:
-        await store.expire(key, ASK_WINDOW_SECONDS)
-    return count > limit
-
-
 async def too_many_asks(portal: Portal, request: Request, what: str, email: str) -> bool:
     """Whether this address or this client has asked for too many emails of `what` lately."""
-    store = portal.redis()
     client = request.client.host if request.client else "unknown"
-    by_address = await over_limit(store, f"portal:{what}:address:{email}", ASK_PER_ADDRESS)
-    by_client = await over_limit(store, f"portal:{what}:client:{client}", ASK_PER_CLIENT)
-    return by_address or by_client
+    return await too_many_email_asks(portal.redis(), what, email, client)
 
 
 def add_routes(router: APIRouter, portal: Portal) -> None:

@@ -33,7 +33,6 @@ from network.programme.models import Cohort, CohortMember, StepProgress
 from network.training.models import Booking
 from tests.factories import Factory
 from tests.portal.helpers import csrf_of, sign_in
-from tests.portal.test_signin import fresh_rate_limits  # noqa: F401  # an autouse fixture
 from tests.portal.world import KINDS, PASSWORD, World, build_world
 
 LOGIN = "/portal/login"

@@ -4,7 +4,6 @@ sessions, the language kept per user, and no account enumeration."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -22,29 +21,12 @@ from network.db import utcnow
 from network.kit.enums import Role
 from network.messaging.models import OutboxMessage
 from network.messaging.rendering import Renderer
-from tests.conftest import REDIS_URL
 from tests.factories import Factory
 from tests.portal.helpers import csrf_of, sign_in
 
 PASSWORD = "correct horse battery"
 BASE = get_settings().base_url.rstrip("/")  # emailed links are made under BASE_URL
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture(autouse=True)
-async def fresh_rate_limits() -> AsyncIterator[None]:
-    """The Redis counters of emails asked for outlive a test's transaction: start from none."""
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        for what in ("reset", "link"):
-            keys = [key async for key in redis.scan_iter(f"portal:{what}:*")]
-            if keys:
-                await redis.delete(*keys)
-        yield
-    finally:
-        await redis.aclose()
 
 
 def fresh_email(prefix: str) -> str:

@@ -1,0 +1,52 @@
+"""Fixed-window rate limits counted in Redis, shared by every face (portal, API, pages).
+
+A limit is a hint against abuse, never what keeps data safe: when Redis cannot be reached the
+request is let through (and logged), so a Redis outage does not lock everyone out.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("network.kit.ratelimit")
+
+# Emails anyone may ask for without signing in (a password reset, a sign-in link): per
+# address asked for, and per client address asking, in one window.
+EMAIL_ASKS_PER_ADDRESS = 3
+EMAIL_ASKS_PER_CLIENT = 10
+EMAIL_ASKS_WINDOW_SECONDS = 15 * 60
+
+
+async def over_limit(redis: Any, key: str, limit: int, window_seconds: int) -> bool:
+    """Count one request under `key`; True once more than `limit` came within the window
+    (which starts at the first request). `redis` is a redis.asyncio client."""
+    try:
+        count = int(await redis.incr(key))
+        if count == 1:
+            await redis.expire(key, window_seconds)
+    except (RedisError, OSError) as exc:
+        logger.warning("rate limit %s unavailable: %s", key.split(":", 1)[0], exc)
+        return False
+    return count > limit
+
+
+async def too_many_email_asks(redis: Any, what: str, email: str, client: str) -> bool:
+    """Whether this address, or this client, has asked for too many `what` emails lately.
+
+    Both counts go up on every ask, so neither a burst at one address nor one client trying
+    many addresses gets through; the portal and the API share the same counters.
+    """
+    address = email.strip().lower()
+    by_address = await over_limit(
+        redis,
+        f"asks:{what}:address:{address}",
+        EMAIL_ASKS_PER_ADDRESS,
+        EMAIL_ASKS_WINDOW_SECONDS,
+    )
+    by_client = await over_limit(
+        redis, f"asks:{what}:client:{client}", EMAIL_ASKS_PER_CLIENT, EMAIL_ASKS_WINDOW_SECONDS
+    )
+    return by_address or by_client
