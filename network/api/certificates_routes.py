@@ -7,17 +7,19 @@
 - `GET /login/{token}`: a member's one-time sign-in link; sets the signed HttpOnly,
   SameSite=Lax session cookie that the PDF download accepts instead of a bearer token, and
   signs the member in to the portal too (a portal session), going on to /portal/training.
-- `GET /verify/{code}`: a small public HTML page with what `verifyCertificate` answers
-  (every value escaped).
+  A link that is unknown, used or expired gets a 404 page in the browser's language.
+- `GET /verify/{code}`: the public page the certificate's QR code opens, with what
+  `verifyCertificate` answers, from an autoescaped template in English, Welsh, French, Spanish
+  or German (?lang=, else the browser's Accept-Language, else English).
   Lookups are rate-limited per client address with a Redis counter, so guessing codes is slow.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import uuid
 from collections.abc import Callable
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -33,6 +35,16 @@ from network.auth.service import authenticate_token
 from network.certificates import service as certificates
 from network.config import get_settings
 from network.portal import web as portal_web
+from network.portal.i18n import LANGUAGES as PORTAL_LANGUAGES
+from network.portal.public import (
+    LINK_LABELS,
+    VERIFY_LABELS,
+    format_day,
+    language_links,
+    public_language,
+    render_public,
+)
+from network.portal.web import templates
 
 logger = logging.getLogger("network.api.certificates")
 
@@ -40,39 +52,41 @@ VERIFY_LIMIT = 30  # lookups per client address per window
 VERIFY_WINDOW_SECONDS = 60
 NOT_FOUND = "No such certificate."
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Certificate verification</title></head>
-<body style="font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em;">
-<h1>Certificate verification</h1>
-{body}
-</body></html>
-"""
+
+def verify_path(code: str) -> str:
+    """The verification page's path for a code (quoted: the code is whatever was typed)."""
+    return f"/verify/{quote(code, safe='')}"
 
 
-def render_page(found: certificates.Verification | None) -> str:
-    """The verification page; every value from the database is HTML-escaped."""
-    if found is None:
-        return PAGE.format(body='<p id="status">UNKNOWN: no certificate has this code.</p>')
-    e = html.escape
-    status = f"<strong>{e(found.status.value)}</strong>"
-    if found.revoked_at is not None:
-        status += f": revoked on {found.revoked_at.date().isoformat()}"
-        status += f" ({e(found.revoked_reason or '')})"
-    if found.superseded_by_number:
-        status += f": replaced by {e(found.superseded_by_number)}"
-    facts = [
-        ("Certificate number", found.number),
-        ("Holder", found.holder_name),
-        ("Course", found.course_title),
-        ("Date", found.session_date_text),
-        ("CPD hours", str(found.cpd_hours)),
-        ("Issued", found.issued_at.date().isoformat()),
-    ]
-    rows = "\n".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
-    return PAGE.format(body=f'<p id="status">{status}</p>\n<dl>\n{rows}\n</dl>')
+def render_page(
+    found: certificates.Verification | None, language: str = "en", code: str = ""
+) -> str:
+    """The verification page in a language; the template escapes every value."""
+    t = VERIFY_LABELS[language]
+    values: dict[str, object] = {"status": "UNKNOWN"}
+    if found is not None:
+        values = {
+            "status": found.status.value,
+            "revoked_on": format_day(found.revoked_at, language) if found.revoked_at else None,
+            "revoked_reason": found.revoked_reason,
+            "superseded_by": found.superseded_by_number,
+            "facts": [
+                (t["number"], found.number),
+                (t["holder"], found.holder_name),
+                (t["course"], found.course_title),
+                (t["date"], found.session_date_text),  # stored in the holder's language
+                (t["cpd_hours"], str(found.cpd_hours)),
+                (t["issued"], format_day(found.issued_at, language)),
+            ],
+        }
+    return templates.get_template("public_verify.html").render(
+        lang=language,
+        t=t,
+        title=t["title"],
+        state="page",
+        languages=language_links(verify_path(code)),
+        **values,
+    )
 
 
 def _bearer(request: Request) -> str | None:
@@ -158,10 +172,7 @@ def certificates_router(
             portal_row = await auth.start_portal_session(session, user) if user else None
             await session.commit()
         if user_id is None:
-            body = "<p>This sign-in link is not valid (it works once, for 15 minutes).</p>"
-            return HTMLResponse(
-                PAGE.format(body=body).replace("Certificate verification", "Sign in"), 404
-            )
+            return invalid_link_page(request)
         # Straight on to My training; the cookies ride on the redirect (browsers keep them).
         response = RedirectResponse(
             "/portal/training",
@@ -203,18 +214,52 @@ def certificates_router(
 
     @router.get("/verify/{code}", name="verify_certificate", response_class=HTMLResponse)
     async def verify_page(code: str, request: Request) -> HTMLResponse:
+        language = public_language(
+            request.query_params.get("lang"), request.headers.get("accept-language")
+        )
         client = request.client.host if request.client else "unknown"
         if await over_limit(redis(), client):
-            return HTMLResponse("Too many verification requests; try again in a minute.", 429)
+            t = VERIFY_LABELS[language]
+            limited = render_public(
+                "public_verify.html",
+                language,
+                429,
+                t=t,
+                title=t["too_many_title"],
+                state="limited",
+                languages=language_links(verify_path(code)),
+            )
+            limited.headers["Retry-After"] = str(VERIFY_WINDOW_SECONDS)
+            limited.headers["Vary"] = "Accept-Language"
+            return limited
         async with sessions()() as session:
             found = await certificates.verify(session, code)
         return HTMLResponse(
-            render_page(found),
+            render_page(found, language, code),
             status_code=200 if found is not None else 404,
-            headers={"Cache-Control": "no-store"},
+            headers={
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+                "Vary": "Accept-Language",
+            },
         )
 
     return router
+
+
+def invalid_link_page(request: Request) -> HTMLResponse:
+    """The 404 page of a sign-in link that is unknown, used or expired, in the browser's language,
+    pointing to the portal's sign-in page to ask for a new link."""
+    language = public_language(None, request.headers.get("accept-language"))
+    ask_again = "/portal/login"
+    if language in PORTAL_LANGUAGES:  # the portal speaks fewer languages than the emails
+        ask_again += f"?lang={language}"
+    t = LINK_LABELS[language]
+    response = render_public(
+        "public_link.html", language, 404, t=t, title=t["title"], ask_again=ask_again
+    )
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 def rate_key(client: str) -> str:
