@@ -10,7 +10,14 @@ from fastapi.responses import Response
 
 from network.config import Settings
 from network.portal import certs, cohorts, mine, people, signin, training
-from network.portal.web import HERE, JobsGetter, Portal, RedisGetter, SessionFactory
+from network.portal.web import (
+    HERE,
+    JobsGetter,
+    Portal,
+    RedisGetter,
+    SessionFactory,
+    guarded_routes,
+)
 
 AREAS = (signin, cohorts, people, training, certs, mine)
 
@@ -22,8 +29,10 @@ def portal_router(
     jobs: JobsGetter = lambda: None,
 ) -> APIRouter:
     """The portal's routes; `sessions`, `redis` and `jobs` are read when a request comes."""
-    router = APIRouter(prefix="/portal", include_in_schema=False)
     portal = Portal(settings, sessions, redis, jobs)
+    router = APIRouter(
+        prefix="/portal", include_in_schema=False, route_class=guarded_routes(portal)
+    )
     stylesheet_bytes = (HERE / "static" / "portal.css").read_bytes()
 
     @router.get("/static/portal.css")

@@ -21,19 +21,21 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 
 from network.api.jobs import JobQueue
 from network.auth import service as auth
@@ -268,10 +270,10 @@ class Portal:
         if session_id is None:
             return ANONYMOUS
         user = await auth.portal_session_user(session, session_id)
-        if user is None or str(user.id) != data.user_id:
-            return ANONYMOUS
-        principal = auth.principal_for(user)
-        if principal.kind not in SIGN_IN_KINDS:
+        principal = auth.principal_for(user) if user is not None else ANONYMOUS
+        if user is None or str(user.id) != data.user_id or principal.kind not in SIGN_IN_KINDS:
+            # Signed out elsewhere, revoked or deactivated: the page must not say "signed in".
+            data.user_id = data.email = data.kind = data.session_id = None
             return ANONYMOUS
         chosen = data.chosen_language
         if chosen is not None and chosen != user.language:
@@ -399,8 +401,7 @@ class Portal:
             en=labels("en"),
             lang=language,
             languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-            path=request.url.path,
-            query=request.query_params,
+            **self._page_address(request),
             csrf=data.csrf,
             signed_in=data.user_id is not None,
             email=data.email,
@@ -420,8 +421,22 @@ class Portal:
             self.remember_language(response, chosen)
         return response
 
+    @staticmethod
+    def _page_address(request: Request) -> dict[str, Any]:
+        """The path and query the language links keep. A page shown for a POST (a form with
+        errors) has no address of its own: the links go to the page the form was on."""
+        if request.method in ("GET", "HEAD"):
+            return {"path": request.url.path, "query": request.query_params}
+        referer = urlsplit(request.headers.get("referer", ""))
+        if referer.netloc == request.url.netloc and referer.path.startswith("/portal"):
+            return {"path": referer.path, "query": QueryParams(referer.query)}
+        return {"path": "/portal/", "query": QueryParams()}
+
     def not_found(self, request: Request, data: PortalSession) -> HTMLResponse:
         return self.render(request, data, "not_found.html", 404)
+
+    def bad_request(self, request: Request, data: PortalSession) -> HTMLResponse:
+        return self.render(request, data, "bad_request.html", 400)
 
     def forbidden(self, request: Request, data: PortalSession) -> HTMLResponse:
         return self.render(request, data, "forbidden.html", 403)
@@ -447,3 +462,29 @@ def parse_uuids(values: Iterable[str]) -> list[uuid.UUID] | None:
     """Every value as a UUID, or None when any is not one."""
     parsed = [parse_uuid(v) for v in values]
     return None if any(p is None for p in parsed) else [p for p in parsed if p is not None]
+
+
+def has_nul(values: Iterable[tuple[str, Any]]) -> bool:
+    """Whether any name or text value holds a NUL character (which PostgreSQL refuses)."""
+    return any("\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in values)
+
+
+def guarded_routes(portal: Portal) -> type[APIRoute]:
+    """The portal's route class: a query or form holding a NUL character gets the portal's
+    400 page before any handler sees it, so no such text reaches a service or the database."""
+
+    class PortalRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def guarded(request: Request) -> Response:
+                suspect = has_nul(request.query_params.multi_items()) or (
+                    request.method == "POST" and has_nul((await request.form()).multi_items())
+                )
+                if suspect:
+                    return portal.bad_request(request, portal.read_session(request))
+                return await handler(request)
+
+            return guarded
+
+    return PortalRoute

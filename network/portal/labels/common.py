@@ -38,6 +38,11 @@ LABELS: dict[str, dict[str, str]] = {
         "COMPLETED": "Completed",
         "not_found": "Page not found",
         "not_found_text": "There is nothing here, or you may not see it.",
+        "bad_request": "This request cannot be used",
+        "bad_request_text": (
+            "It holds characters that are not allowed (such as a NUL byte). Please go back "
+            "and type the text again."
+        ),
         "forbidden": "This form has expired. Please go back, reload the page and try again.",
         "back_home": "Back to my cohorts",
         "language": "Language",
@@ -103,6 +108,11 @@ LABELS: dict[str, dict[str, str]] = {
         "fix_errors": "Cywirwch y meysydd sydd wedi'u nodi isod.",
         "not_found": "Heb ddod o hyd i'r dudalen",
         "not_found_text": "Does dim byd yma, neu ni chewch ei weld.",
+        "bad_request": "Nid oes modd defnyddio'r cais hwn",
+        "bad_request_text": (
+            "Mae'n cynnwys nodau nad ydynt yn cael eu caniatáu (fel beit NUL). Ewch yn ôl a "
+            "theipio'r testun eto."
+        ),
         "forbidden": (
             "Mae'r ffurflen hon wedi dod i ben. Ewch yn ôl, ail-lwythwch y dudalen a rhowch "
             "gynnig arall arni."
@@ -166,6 +176,11 @@ LABELS: dict[str, dict[str, str]] = {
         "fix_errors": "Veuillez corriger les champs signalés ci-dessous.",
         "not_found": "Page introuvable",
         "not_found_text": "Il n'y a rien ici, ou vous n'avez pas le droit de le voir.",
+        "bad_request": "Cette requête ne peut pas être utilisée",
+        "bad_request_text": (
+            "Elle contient des caractères non autorisés (comme un octet NUL). Revenez en "
+            "arrière et saisissez le texte à nouveau."
+        ),
         "forbidden": (
             "Ce formulaire a expiré. Revenez en arrière, rechargez la page et réessayez."
         ),
