@@ -65,6 +65,14 @@ STATUSES = list(StepStatus)
 # Partners run their cohorts; member contacts see their own training.
 SIGN_IN_KINDS = (PrincipalKind.PARTNER, PrincipalKind.MEMBER)
 PAGE_SIZE = 25
+# Every portal page: never cached (it is someone's data), never framed by another site
+# (clickjacking), and its type never guessed.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
 WRITING = "portal-write"  # set in a session's info by Portal.write (it commits by itself)
 
 templates = Environment(
@@ -411,9 +419,7 @@ class Portal:
             statuses=STATUSES,
             **values,
         )
-        response = HTMLResponse(
-            body, status_code=status_code, headers={"Cache-Control": "no-store"}
-        )
+        response = HTMLResponse(body, status_code=status_code, headers=PAGE_HEADERS)
         if data.changed:
             self.save_session(response, data)
         chosen = request.query_params.get("lang")

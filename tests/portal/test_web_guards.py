@@ -76,3 +76,11 @@ async def test_the_language_links_of_a_form_with_errors_go_to_the_page_it_was_on
         headers={"referer": "https://elsewhere.example/portal/x"},
     )
     assert 'href="/portal/?lang=cy"' in bare.text
+
+
+async def test_portal_pages_are_not_cached_framed_or_sniffed(client: httpx.AsyncClient) -> None:
+    page = await client.get("/portal/login")
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert page.headers["x-content-type-options"] == "nosniff"
