@@ -24,7 +24,7 @@ from network.kit.errors import DomainError, Errors
 from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
-from network.kit.validation import clean_email, clean_language, clean_text
+from network.kit.validation import clean_email, clean_language, clean_paragraphs, clean_text
 from network.meetings.membership import (
     invite_contact_to_upcoming_meetings,
     withdraw_from_upcoming_meetings,
@@ -164,8 +164,17 @@ def _clean_opt_outs(errors: Errors, values: Sequence[str] | None) -> list[str] |
     return cleaned
 
 
+MAX_CONSENT_SCOPE = 2000
+# Consent records are kept for living people; an earlier date is a typing mistake.
+EARLIEST_CONSENT_YEAR = 1900
+
+
 def _clean_consent_method(errors: Errors, value: str | None) -> str | None:
     return clean_text(errors, "consent.method", value, required=False, max_length=100)
+
+
+def _clean_consent_scope(errors: Errors, value: str | None) -> str | None:
+    return clean_paragraphs(errors, "consent.scope", value, max_length=MAX_CONSENT_SCOPE)
 
 
 def _check_consent_time(errors: Errors, value: datetime | None) -> None:
@@ -179,6 +188,10 @@ def _check_consent_time(errors: Errors, value: datetime | None) -> None:
         )
     elif value > utcnow():
         errors.add("consent.givenAt", "IN_FUTURE", "Consent cannot be given in the future.")
+    elif value.year < EARLIEST_CONSENT_YEAR:
+        errors.add(
+            "consent.givenAt", "TOO_EARLY", f"Consent is given in {EARLIEST_CONSENT_YEAR} or later."
+        )
 
 
 async def create_contact(
@@ -211,6 +224,7 @@ async def create_contact(
     title = clean_text(errors, "jobTitle", job_title, required=False)
     lang = clean_language(errors, "language", language) or "en"
     opt_outs = _clean_opt_outs(errors, email_opt_outs) or []
+    scope = _clean_consent_scope(errors, consent_scope)
     method = _clean_consent_method(errors, consent_method)
     _check_consent_time(errors, consent_given_at)
     if clean_mail and await _email_taken(session, member.id, clean_mail):
@@ -224,7 +238,7 @@ async def create_contact(
         last_name=last,
         job_title=title,
         language=lang,
-        consent_scope=consent_scope,
+        consent_scope=scope,
         consent_given_at=consent_given_at,
         consent_method=method,
         email_opt_outs=opt_outs,
@@ -290,7 +304,7 @@ async def update_contact(
             errors.add("language", "REQUIRED", "A language is required.")
         changes["language"] = clean_language(errors, "language", language)
     if consent_scope is not UNSET:
-        changes["consent_scope"] = consent_scope
+        changes["consent_scope"] = _clean_consent_scope(errors, consent_scope)
     if consent_given_at is not UNSET:
         _check_consent_time(errors, consent_given_at)
         changes["consent_given_at"] = consent_given_at

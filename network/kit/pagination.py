@@ -13,7 +13,18 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Row, Select, func, literal, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    SmallInteger,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.kit.errors import DomainError
@@ -124,11 +135,23 @@ def clamp_first(first: int | None) -> int:
     return first
 
 
-def _typed(value: Any, expected: type | None) -> Any:
+def _integer_bits(column_type: Any) -> int:
+    """How many bits the column's integers have (64 when the type does not say)."""
+    if isinstance(column_type, SmallInteger):
+        return 16
+    if isinstance(column_type, BigInteger) or not isinstance(column_type, Integer):
+        return 64
+    return 32
+
+
+def _typed(value: Any, expected: type | None, bits: int = 64) -> Any:
     """A cursor value (from JSON) as the column's Python type; ValueError when it is not one."""
     if expected is bool or isinstance(value, bool) or value is None:
         raise ValueError("not a sort key value")
     if expected is int and isinstance(value, int):
+        # The database refuses an integer wider than the column instead of comparing it.
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            raise ValueError("an integer sort key beyond the column's range")
         return value
     if not isinstance(value, str) or "\x00" in value:
         raise ValueError("sort key values other than integers travel as text")
@@ -155,7 +178,7 @@ def _bind(value: Any, column: ColumnElement[Any]) -> ColumnElement[Any]:
     except NotImplementedError:
         expected = None
     try:
-        typed = _typed(value, expected)
+        typed = _typed(value, expected, _integer_bits(column.type))
     except ValueError as exc:
         raise DomainError.one("after", "INVALID_CURSOR", "This cursor is not valid.") from exc
     return literal(typed, type_=column.type)

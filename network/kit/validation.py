@@ -38,6 +38,25 @@ def clean_text(
     return cleaned
 
 
+def clean_paragraphs(
+    errors: Errors, field: str, value: str | None, *, max_length: int
+) -> str | None:
+    """Free text as written (line breaks kept), trimmed; None when empty, an error when over-long.
+
+    For text areas, where `clean_text` would join the lines.
+    """
+    if value is None:
+        return None
+    if "\x00" in value:
+        errors.add(field, "INVALID_CHARACTER", "Text must not contain NUL characters.")
+        return None
+    cleaned = value.strip()
+    if len(cleaned) > max_length:
+        errors.add(field, "TOO_LONG", f"At most {max_length:,} characters.")
+        return None
+    return cleaned or None
+
+
 def clean_email(errors: Errors, field: str, value: str | None) -> str | None:
     """A syntactically valid email address, lower-cased; no DNS lookup."""
     if value is None or not value.strip():

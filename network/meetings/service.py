@@ -128,8 +128,8 @@ async def schedule_meeting(
         errors.add("afterStep", "REQUIRED", "Name the star step the meeting follows.")
     clean_title = clean_text(errors, "title", title)
     zone = clean_zone(errors, "timeZone", time_zone)
-    start = as_utc(starts_at, zone)
-    end = as_utc(ends_at, zone)
+    start = as_utc(errors, "startsAt", starts_at, zone)
+    end = as_utc(errors, "endsAt", ends_at, zone)
     if zone is not None or (starts_at and starts_at.tzinfo):
         clean_times(errors, start, end, now)
     clean_venue = clean_text(errors, "venue", venue, required=False, max_length=500)
@@ -251,9 +251,9 @@ async def reschedule_meeting(
     start: datetime | None = meeting.starts_at
     end: datetime | None = meeting.ends_at
     if starts_at is not UNSET:
-        start = as_utc(starts_at, zone)
+        start = as_utc(errors, "startsAt", starts_at, zone)
     if ends_at is not UNSET:
-        end = as_utc(ends_at, zone)
+        end = as_utc(errors, "endsAt", ends_at, zone)
     elif start is not None:
         end = start + (meeting.ends_at - meeting.starts_at)
     if starts_at is not UNSET or ends_at is not UNSET:

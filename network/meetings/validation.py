@@ -14,6 +14,8 @@ MAX_OFFSETS = 10
 MAX_OFFSET_MINUTES = 90 * 24 * 60
 MAX_DURATION = timedelta(days=7)
 MAX_AGENDA = 20000
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
 
 
 def clean_zone(errors: Errors, field: str, value: str | None) -> str | None:
@@ -28,9 +30,20 @@ def clean_zone(errors: Errors, field: str, value: str | None) -> str | None:
     return name
 
 
-def as_utc(value: datetime | None, zone: str | None) -> datetime | None:
-    """An aware time in UTC; a time without an offset is read in the meeting's zone."""
+def as_utc(errors: Errors, field: str, value: datetime | None, zone: str | None) -> datetime | None:
+    """An aware time in UTC; a time without an offset is read in the meeting's zone.
+
+    A year outside FIRST_YEAR..LAST_YEAR is an error on `field` (and None): a date near the
+    calendar's end cannot be moved to UTC, nor have the meeting's length added to it.
+    """
     if value is None:
+        return None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        errors.add(
+            field,
+            "OUT_OF_RANGE",
+            f"A meeting takes place between the years {FIRST_YEAR} and {LAST_YEAR}.",
+        )
         return None
     if value.tzinfo is None:
         if zone is None:
@@ -42,13 +55,18 @@ def as_utc(value: datetime | None, zone: str | None) -> datetime | None:
 def clean_times(
     errors: Errors, starts_at: datetime | None, ends_at: datetime | None, now: datetime
 ) -> None:
-    """A start in the future and an end after it, at most seven days later."""
+    """A start in the future and an end after it, at most seven days later.
+
+    A time that `as_utc` refused already has its error (and is None here).
+    """
     if starts_at is None:
-        errors.add("startsAt", "REQUIRED", "A start time is required.")
+        if not errors.has("startsAt"):
+            errors.add("startsAt", "REQUIRED", "A start time is required.")
     elif starts_at <= now:
         errors.add("startsAt", "IN_PAST", "A meeting must start in the future.")
     if ends_at is None:
-        errors.add("endsAt", "REQUIRED", "An end time is required.")
+        if not errors.has("endsAt"):
+            errors.add("endsAt", "REQUIRED", "An end time is required.")
     elif starts_at is not None and ends_at <= starts_at:
         errors.add("endsAt", "BEFORE_START", "A meeting must end after it starts.")
     elif starts_at is not None and ends_at - starts_at > MAX_DURATION:

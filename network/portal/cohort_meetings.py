@@ -3,6 +3,7 @@ meeting lists of a cohort, and reading the schedule and reschedule forms."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, time
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal
 from network.db import utcnow
-from network.kit.enums import MeetingStatus, RsvpResponse, StarStep
+from network.kit.enums import MeetingStatus, Network, RsvpResponse, StarStep
 from network.kit.errors import DomainError
 from network.kit.pagination import Page
 from network.meetings import repository as meetings
@@ -42,17 +43,28 @@ COMMON_TIME_ZONES = (
     "Europe/Lisbon",
     "UTC",
 )
+# The schedule form's time zone until one is typed: where each network's cohorts meet.
+NETWORK_TIME_ZONES = {
+    Network.CITIZEN_POWERED_CITY: "Europe/Paris",
+    Network.CITIZEN_POWERED_COUNCIL: "Europe/London",
+}
+# A form's time is a wall-clock time in the meeting's zone: HH:MM or HH:MM:SS, no offset.
+CLOCK_TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
 
 
 class FormInvalid(Exception):
     """The form had errors of its own: roll back whatever the service did."""
 
 
-def field_errors(exc: DomainError, t: dict[str, str]) -> dict[str, str]:
-    """The service's errors by form field, in the page's language where a label has them."""
+def field_errors(
+    exc: DomainError, t: dict[str, str], names: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The service's errors by form field (`names`: API name -> form name, the meeting forms'
+    by default), in the page's language where a label has them."""
+    names = MEETING_FIELD_NAMES if names is None else names
     found: dict[str, str] = {}
     for e in exc.errors:
-        name = MEETING_FIELD_NAMES.get(e.field, e.field)
+        name = names.get(e.field, e.field)
         text = t.get(f"cm_err_{e.field}_{e.code}") or t.get(f"cm_err_{e.code}") or e.message
         found.setdefault(name, text)
     return found
@@ -79,12 +91,22 @@ def local_times(
             errors[name] = t["cm_err_REQUIRED"]
         else:
             try:
+                if not CLOCK_TIME.fullmatch(value):
+                    raise ValueError(value)
                 clock = time.fromisoformat(value)
                 moment = datetime.combine(day, clock) if day else None
             except ValueError:
                 errors[name] = t["cm_bad_time"]
         moments.append(moment)
     return moments[0], moments[1]
+
+
+def default_time_zone(network: Any) -> str:
+    """The schedule form's time zone for a cohort of `network` (London when unknown)."""
+    try:
+        return NETWORK_TIME_ZONES[Network(network)]
+    except ValueError:
+        return "Europe/London"
 
 
 def meeting_fields(

@@ -26,6 +26,7 @@ from network.portal.cohort_meetings import (
     MEETING_SAVED,
     SAVED,
     FormInvalid,
+    default_time_zone,
     field_errors,
     meeting_fields,
     meeting_item,
@@ -141,6 +142,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             upcoming_cursor=upcoming.end_cursor if upcoming.has_next_page else None,
             past_cursor=past.end_cursor if past.has_next_page else None,
             time_zones=COMMON_TIME_ZONES,
+            default_time_zone=default_time_zone(cohort.network),
         )
 
     async def again(
@@ -230,7 +232,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                     )
                 return portal.redirect(f"/portal/cohorts/{seen.ids[0]}?saved=1")
             except DomainError as exc:
-                errors.update(portal.field_errors(exc, FIELD_NAMES))
+                errors.update(field_errors(exc, t, FIELD_NAMES))
         return await again(cohort_view, request, seen, form, errors, "progress")
 
     # -- network meetings ----------------------------------------------------------------------
@@ -313,6 +315,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             message=message,
             which=which,
             time_zones=COMMON_TIME_ZONES,
+            default_time_zone=default_time_zone(cohort.network),
         )
 
     async def written(

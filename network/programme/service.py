@@ -23,7 +23,7 @@ from network.kit.errors import DomainError, Errors
 from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
-from network.kit.validation import clean_text
+from network.kit.validation import clean_paragraphs, clean_text
 from network.meetings.membership import (
     invite_to_upcoming_meetings,
     withdraw_from_upcoming_meetings,
@@ -36,6 +36,9 @@ from network.programme.models import Cohort, CohortMember, StepProgress
 cohorts = Cohort.__table__.c
 progress = StepProgress.__table__.c
 STEPS = list(StarStep)
+MAX_PROGRESS_TEXT = 20000
+# The programme began long after this; an earlier step date is a typing mistake.
+EARLIEST_PROGRESS_DATE = date(2000, 1, 1)
 
 
 @dataclass(slots=True)
@@ -305,10 +308,11 @@ async def record_step_progress(
         errors.add("completedOn", "NOT_COMPLETED", "Only a completed step has a completion date.")
     if completed_on is not None and completed_on > today:
         errors.add("completedOn", "IN_FUTURE", "A step cannot be completed in the future.")
-    if notes is not None and len(notes) > 20000:
-        errors.add("notes", "TOO_LONG", "At most 20,000 characters.")
-    if action_plan is not None and len(action_plan) > 20000:
-        errors.add("actionPlan", "TOO_LONG", "At most 20,000 characters.")
+    for field, day in (("startedOn", started_on), ("completedOn", completed_on)):
+        if day is not None and day < EARLIEST_PROGRESS_DATE and not errors.has(field):
+            errors.add(field, "TOO_EARLY", "A step date is in 2000 or later.")
+    clean_notes = clean_paragraphs(errors, "notes", notes, max_length=MAX_PROGRESS_TEXT)
+    clean_plan = clean_paragraphs(errors, "actionPlan", action_plan, max_length=MAX_PROGRESS_TEXT)
     new_start: date | None = None
     new_end: date | None = None
     if status is not StepStatus.NOT_STARTED:
@@ -330,10 +334,11 @@ async def record_step_progress(
     record.status = status
     record.started_on = new_start
     record.completed_on = new_end
+    # Text given (even blank, which clears it) replaces the old; text not given keeps it.
     if notes is not None:
-        record.notes = notes
+        record.notes = clean_notes
     if action_plan is not None:
-        record.action_plan = action_plan
+        record.action_plan = clean_plan
     record.updated_by_user_id = principal.user_id
     await session.flush()
     audit.record(

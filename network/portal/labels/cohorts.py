@@ -61,6 +61,15 @@ LABELS: dict[str, dict[str, str]] = {
         "cm_err_INVALID_CHARACTER": "Text must not contain NUL characters.",
         "cm_err_CANCELLED": "This meeting was cancelled.",
         "cm_err_STARTED": "This meeting has already started.",
+        "cm_err_OUT_OF_RANGE": "A meeting takes place between the years 2000 and 2100.",
+        # The progress form's errors (the service's input names, as the API spells them).
+        "cm_err_memberId_NOT_IN_COHORT": "This member is not in the cohort.",
+        "cm_err_startedOn_NOT_STARTED": "A step that has not started has no start date.",
+        "cm_err_startedOn_IN_FUTURE": "A step cannot start in the future.",
+        "cm_err_completedOn_NOT_COMPLETED": "Only a completed step has a completion date.",
+        "cm_err_completedOn_IN_FUTURE": "A step cannot be completed in the future.",
+        "cm_err_completedOn_BEFORE_START": "A step cannot be completed before it started.",
+        "cm_err_TOO_EARLY": "A step date is in 2000 or later.",
     },
     "cy": {
         "cm_title": "Teitl",
@@ -120,6 +129,15 @@ LABELS: dict[str, dict[str, str]] = {
         "cm_err_INVALID_CHARACTER": "Ni ddylai'r testun gynnwys nodau NUL.",
         "cm_err_CANCELLED": "Cafodd y cyfarfod hwn ei ganslo.",
         "cm_err_STARTED": "Mae'r cyfarfod hwn eisoes wedi dechrau.",
+        "cm_err_OUT_OF_RANGE": "Mae cyfarfod yn digwydd rhwng y blynyddoedd 2000 a 2100.",
+        # The progress form's errors (the service's input names, as the API spells them).
+        "cm_err_memberId_NOT_IN_COHORT": "Nid yw'r aelod hwn yn y garfan.",
+        "cm_err_startedOn_NOT_STARTED": "Nid oes dyddiad dechrau i gam nad yw wedi dechrau.",
+        "cm_err_startedOn_IN_FUTURE": "Ni all cam ddechrau yn y dyfodol.",
+        "cm_err_completedOn_NOT_COMPLETED": "Dim ond cam wedi'i gwblhau sydd â dyddiad cwblhau.",
+        "cm_err_completedOn_IN_FUTURE": "Ni ellir cwblhau cam yn y dyfodol.",
+        "cm_err_completedOn_BEFORE_START": "Ni ellir cwblhau cam cyn iddo ddechrau.",
+        "cm_err_TOO_EARLY": "Mae dyddiad cam yn 2000 neu'n hwyrach.",
     },
     "fr": {
         "cm_title": "Titre",
@@ -179,5 +197,14 @@ LABELS: dict[str, dict[str, str]] = {
         "cm_err_INVALID_CHARACTER": "Le texte ne doit pas contenir de caractère NUL.",
         "cm_err_CANCELLED": "Cette réunion a été annulée.",
         "cm_err_STARTED": "Cette réunion a déjà commencé.",
+        "cm_err_OUT_OF_RANGE": "Une réunion a lieu entre les années 2000 et 2100.",
+        # The progress form's errors (the service's input names, as the API spells them).
+        "cm_err_memberId_NOT_IN_COHORT": "Ce membre ne fait pas partie de la cohorte.",
+        "cm_err_startedOn_NOT_STARTED": "Une étape non commencée n'a pas de date de début.",
+        "cm_err_startedOn_IN_FUTURE": "Une étape ne peut pas commencer dans le futur.",
+        "cm_err_completedOn_NOT_COMPLETED": "Seule une étape terminée a une date de fin.",
+        "cm_err_completedOn_IN_FUTURE": "Une étape ne peut pas être terminée dans le futur.",
+        "cm_err_completedOn_BEFORE_START": "Une étape ne peut pas être terminée avant son début.",
+        "cm_err_TOO_EARLY": "La date d'une étape est en 2000 ou après.",
     },
 }
