@@ -123,7 +123,12 @@ def create_app(
     app.include_router(meetings_router(lambda: state["sessions"]))
     app.include_router(downloads_router(lambda: state["sessions"]))
     app.include_router(
-        certificates_router(lambda: state["sessions"], lambda: state["redis"], settings.secret_key)
+        certificates_router(
+            lambda: state["sessions"],
+            lambda: state["redis"],
+            settings.secret_key,
+            settings.base_url,
+        )
     )
     app.include_router(
         portal_router(

@@ -4,10 +4,14 @@
   member, and to the holder (a member user); anyone else gets the same 404 as a missing id.
 - `GET /training/sessions/{id}/certificates.zip`: a session's current certificates, for staff
   and partners (a partner gets those of the contacts it sees).
-- `GET /login/{token}`: a member's one-time sign-in link; sets the signed HttpOnly,
-  SameSite=Lax session cookie that the PDF download accepts instead of a bearer token, and
-  signs the member in to the portal too (a portal session), going on to /portal/training.
-  A link that is unknown, used or expired gets a 404 page in the browser's language.
+- `GET /login/{token}`: a member's one-time sign-in link opens a page with a "Sign in" button
+  (in the member's language, else the browser's); the GET uses nothing up, so a mail scanner
+  following the link does not burn it. `POST /login/{token}` uses the link: it starts a portal
+  session and sets its cookie, plus the signed HttpOnly, SameSite=Lax certificate cookie (it
+  names that portal session) that the PDF and ZIP downloads accept instead of a bearer token,
+  then goes on to /portal/training. A link that is unknown, used or expired gets a 404 page
+  in the browser's language. No CSRF token is possible before signing in (the link's token is
+  the secret); a POST a browser marks as cross-site only shows the page again.
 - `GET /verify/{code}`: the public page the certificate's QR code opens, with what
   `verifyCertificate` answers, from an autoescaped template in English, Welsh, French, Spanish
   or German (?lang=, else the browser's Accept-Language, else English).
@@ -38,6 +42,7 @@ from network.portal import web as portal_web
 from network.portal.i18n import LANGUAGES as PORTAL_LANGUAGES
 from network.portal.public import (
     LINK_LABELS,
+    SIGN_IN_LABELS,
     VERIFY_LABELS,
     format_day,
     language_links,
@@ -119,11 +124,15 @@ def certificates_router(
     sessions: Callable[[], async_sessionmaker[AsyncSession]],
     redis: Callable[[], Redis],
     secret_key: str | None = None,
+    base_url: str | None = None,
 ) -> APIRouter:
     """The certificate routes; the callables give the app's session factory and Redis;
-    `secret_key` signs the portal session cookie (the settings' one by default)."""
+    `secret_key` signs the portal session cookie and `base_url` decides whether cookies are
+    Secure, as in the portal (the settings' ones by default)."""
     router = APIRouter()
     portal_secret = secret_key or get_settings().secret_key
+    # Behind a proxy that ends TLS the request's own scheme is http: trust BASE_URL instead.
+    secure = (base_url or get_settings().base_url).startswith("https://")
 
     @router.get("/certificates/{certificate_id}.pdf", name="certificate_pdf")
     async def certificate_pdf(certificate_id: str, request: Request) -> Response:
@@ -164,15 +173,32 @@ def certificates_router(
             },
         )
 
-    @router.get("/login/{token}", name="member_login", response_class=HTMLResponse)
+    @router.get("/login/{token}", name="member_login_page", response_class=HTMLResponse)
+    async def member_login_page(token: str, request: Request) -> Response:
+        async with sessions()() as session:
+            user = await login_links.sign_in_link_user(session, token)
+            language = await login_links.language_of_user(session, user) if user else None
+        if user is None:
+            return invalid_link_page(request)
+        return confirm_page(request, token, language)
+
+    @router.post("/login/{token}", name="member_login", response_class=HTMLResponse)
     async def member_login(token: str, request: Request) -> Response:
+        if request.headers.get("sec-fetch-site") == "cross-site":
+            # Another site posting a link's token would sign this browser in as its owner.
+            async with sessions()() as session:
+                user = await login_links.sign_in_link_user(session, token)
+                language = await login_links.language_of_user(session, user) if user else None
+            if user is None:
+                return invalid_link_page(request)
+            return confirm_page(request, token, language, 403)
         async with sessions()() as session:
             user_id = await login_links.redeem_login_link(session, token)
             user = await session.get(User, user_id) if user_id is not None else None
-            portal_row = await auth.start_portal_session(session, user) if user else None
+            if user is None or not user.is_active:
+                return invalid_link_page(request)  # the session closes unused: nothing kept
+            portal_row = await auth.start_portal_session(session, user)
             await session.commit()
-        if user_id is None:
-            return invalid_link_page(request)
         # Straight on to My training; the cookies ride on the redirect (browsers keep them).
         response = RedirectResponse(
             "/portal/training",
@@ -181,35 +207,32 @@ def certificates_router(
         )
         response.set_cookie(
             login_links.COOKIE_NAME,
-            login_links.session_cookie(user_id),
+            login_links.session_cookie(portal_row.id),
             max_age=int(login_links.SESSION_LIFETIME.total_seconds()),
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=secure,
         )
-        if user is not None and portal_row is not None:
-            kind = auth.principal_for(user).kind
-            value = portal_web.signed_in_cookie(
-                portal_secret, user.id, user.email, kind, portal_row.id
-            )
+        kind = auth.principal_for(user).kind
+        value = portal_web.signed_in_cookie(portal_secret, user.id, user.email, kind, portal_row.id)
+        response.set_cookie(
+            portal_web.SESSION_COOKIE,
+            value,
+            max_age=portal_web.SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/portal",
+        )
+        if user.language:
             response.set_cookie(
-                portal_web.SESSION_COOKIE,
-                value,
-                max_age=portal_web.SESSION_SECONDS,
+                portal_web.LANGUAGE_COOKIE,
+                user.language,
+                max_age=365 * 24 * 3600,
                 httponly=True,
                 samesite="lax",
-                secure=request.url.scheme == "https",
                 path="/portal",
             )
-            if user.language:
-                response.set_cookie(
-                    portal_web.LANGUAGE_COOKIE,
-                    user.language,
-                    max_age=365 * 24 * 3600,
-                    httponly=True,
-                    samesite="lax",
-                    path="/portal",
-                )
         return response
 
     @router.get("/verify/{code}", name="verify_certificate", response_class=HTMLResponse)
@@ -245,6 +268,24 @@ def certificates_router(
         )
 
     return router
+
+
+def confirm_page(
+    request: Request, token: str, user_language: str | None, status_code: int = 200
+) -> HTMLResponse:
+    """The page of a live sign-in link: one button that posts back to use it, in the user's
+    language if it is one of the five, else the browser's."""
+    language = public_language(user_language, request.headers.get("accept-language"))
+    t = SIGN_IN_LABELS[language]
+    action = f"/login/{quote(token, safe='')}"
+    response = render_public(
+        "public_signin.html", language, status_code, t=t, title=t["title"], action=action
+    )
+    response.headers["Vary"] = "Accept-Language"
+    # Its button signs in: no other site may frame the page and trick a click onto it.
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
 
 
 def invalid_link_page(request: Request) -> HTMLResponse:

@@ -3,8 +3,10 @@
 Only the SHA-256 of a link's token is stored; a sign-in link works once and for 15 minutes,
 a password-reset link (purpose PASSWORD_RESET) once and for 60 minutes. Asking for
 a link answers the same whether or not the address has an account (nothing is revealed).
-The session cookie is `<user id>~<expiry>` signed with SECRET_KEY (network.kit.signing); the
-user is reloaded on every request, so a deactivated user's cookie stops working at once.
+The member's certificate cookie names the portal session the link started (its
+portal_sessions row), signed with SECRET_KEY (network.kit.signing): that row and its user are
+checked on every request, so signing out, a password reset, revoking the user's sessions or
+deactivating the user ends it at once, as it ends the portal session.
 """
 
 from __future__ import annotations
@@ -13,17 +15,23 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
 from network.audit import service as audit
-from network.auth.models import User
+from network.auth.models import PASSWORD_RESET, SIGN_IN, LoginLink, User
 from network.auth.principal import Principal
-from network.auth.service import find_user, hash_token, principal_for, store_password
+from network.auth.service import (
+    HashedPassword,
+    find_user,
+    hash_token,
+    portal_session_user,
+    principal_for,
+    store_password,
+)
 from network.config import get_settings
 from network.contacts.models import Contact
-from network.db import Base, created_at_column, utcnow, uuid_pk
+from network.db import utcnow
 from network.kit.enums import Role
 from network.kit.signing import sign, unsign
 from network.messaging.service import queue_email
@@ -32,27 +40,9 @@ LINK_LIFETIME = timedelta(minutes=15)
 RESET_LIFETIME = timedelta(minutes=60)
 SESSION_LIFETIME = timedelta(hours=12)
 COOKIE_NAME = "network_member"
-COOKIE_PURPOSE = "member-session"
+# Was "member-session" when the cookie named the user alone: those cookies no longer verify.
+COOKIE_PURPOSE = "member-portal-session"
 MAX_EMAIL = 320
-SIGN_IN = "SIGN_IN"
-PASSWORD_RESET = "PASSWORD_RESET"
-
-
-class LoginLink(Base):
-    """A one-time sign-in link sent to a member user; only its token's hash is kept."""
-
-    __tablename__ = "login_links"
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    # SIGN_IN (a member's sign-in link) or PASSWORD_RESET (a portal user's reset link).
-    purpose: Mapped[str] = mapped_column(String(20), default=SIGN_IN, server_default=SIGN_IN)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = created_at_column()
 
 
 def reset_url(token: str) -> str:
@@ -117,6 +107,18 @@ async def redeem_login_link(
     return link.user_id
 
 
+async def sign_in_link_user(
+    session: AsyncSession, token: str, *, now: datetime | None = None
+) -> User | None:
+    """The active user a live (unused, unexpired) sign-in link is for, without using it:
+    for the page that asks to confirm the sign-in."""
+    link = await _live_link(session, token, SIGN_IN, now or utcnow(), lock=False)
+    if link is None:
+        return None
+    user = await session.get(User, link.user_id)
+    return user if user is not None and user.is_active else None
+
+
 async def _live_link(
     session: AsyncSession, token: str, purpose: str, now: datetime, *, lock: bool
 ) -> LoginLink | None:
@@ -175,11 +177,12 @@ async def reset_link_is_live(
 
 
 async def reset_password(
-    session: AsyncSession, token: str, password: str, *, now: datetime | None = None
+    session: AsyncSession, token: str, hashed: HashedPassword, *, now: datetime | None = None
 ) -> User | None:
-    """Use a password-reset link once: set the new password, end the user's portal sessions,
-    and return the user; None if the link is unknown, used or expired (or the user inactive).
-    A password too short raises DomainError and leaves the link unused."""
+    """Use a password-reset link once: set the new password (hashed beforehand with
+    network.auth.service.hash_password, outside the transaction), end the user's portal
+    sessions, use up their other reset links, and return the user; None if the link is
+    unknown, used or expired (or the user inactive)."""
     now = now or utcnow()
     link = await _live_link(session, token, PASSWORD_RESET, now, lock=True)
     if link is None:
@@ -187,34 +190,54 @@ async def reset_password(
     user = await session.get(User, link.user_id)
     if user is None or not user.is_active:
         return None
-    await store_password(session, user, password)
+    await store_password(session, user, hashed, now=now)
     link.used_at = now
     await session.flush()
     audit.record(session, principal_for(user), "user.password_reset", "User", user.id)
     return user
 
 
-def session_cookie(user_id: uuid.UUID, *, now: datetime | None = None) -> str:
-    """The signed value of a member's session cookie."""
-    expires = int(((now or utcnow()) + SESSION_LIFETIME).timestamp())
-    return sign(get_settings().secret_key, COOKIE_PURPOSE, f"{user_id}~{expires}")
+def session_cookie(portal_session_id: uuid.UUID) -> str:
+    """The signed value of a member's certificate cookie: the id of their portal session."""
+    return sign(get_settings().secret_key, COOKIE_PURPOSE, str(portal_session_id))
 
 
 async def principal_from_cookie(
     session: AsyncSession, cookie: str, *, now: datetime | None = None
 ) -> Principal | None:
-    """The member behind a session cookie, or None if it is forged, expired or the user gone."""
+    """The member behind a certificate cookie, or None if it is forged, or its portal session
+    is revoked or expired, or the user is inactive or not a member (one query)."""
     value = unsign(get_settings().secret_key, COOKIE_PURPOSE, cookie)
     if value is None:
         return None
-    raw_id, _, raw_expiry = value.partition("~")
     try:
-        user_id, expiry = uuid.UUID(raw_id), int(raw_expiry)
+        portal_session_id = uuid.UUID(value)
     except ValueError:
         return None
-    if expiry <= (now or utcnow()).timestamp():
-        return None
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active or user.role is not Role.MEMBER:
+    user = await portal_session_user(session, portal_session_id, now=now)
+    if user is None or user.role is not Role.MEMBER:
         return None
     return principal_for(user)
+
+
+# LoginLink and the purposes live in network.auth.models; they are named here too.
+__all__ = [
+    "COOKIE_NAME",
+    "LINK_LIFETIME",
+    "PASSWORD_RESET",
+    "RESET_LIFETIME",
+    "SESSION_LIFETIME",
+    "SIGN_IN",
+    "LoginLink",
+    "language_of_user",
+    "login_url",
+    "principal_from_cookie",
+    "redeem_login_link",
+    "request_login_link",
+    "request_password_reset",
+    "reset_link_is_live",
+    "reset_password",
+    "reset_url",
+    "session_cookie",
+    "sign_in_link_user",
+]

@@ -1,4 +1,5 @@
-"""Users (staff, partner users, member contacts), their API tokens and portal sessions."""
+"""Users (staff, partner users, member contacts), their API tokens, portal sessions and
+one-time links by email."""
 
 from __future__ import annotations
 
@@ -61,3 +62,25 @@ class PortalSignIn(Base):
     created_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+SIGN_IN = "SIGN_IN"
+PASSWORD_RESET = "PASSWORD_RESET"
+
+
+class LoginLink(Base):
+    """A one-time link emailed to a user (a sign-in or a password reset); only its token's
+    hash is kept."""
+
+    __tablename__ = "login_links"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    # SIGN_IN (a member's sign-in link) or PASSWORD_RESET (a portal user's reset link).
+    purpose: Mapped[str] = mapped_column(String(20), default=SIGN_IN, server_default=SIGN_IN)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()

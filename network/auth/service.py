@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import secrets
 import uuid
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -15,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit import service as audit
-from network.auth.models import ApiToken, PortalSignIn, User
+from network.auth.models import PASSWORD_RESET, ApiToken, LoginLink, PortalSignIn, User
 from network.auth.policy import require_staff
 from network.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from network.contacts.models import Contact
@@ -29,7 +34,31 @@ TOKEN_PREFIX = "ncrm_"
 MIN_PASSWORD = 10
 PORTAL_SESSION_LIFETIME = timedelta(hours=12)  # a sign-in lasts a working day
 PORTAL_LANGUAGES = ("en", "cy", "fr")
+# argon2 takes tens of milliseconds of CPU and memory per hash: at most this many at once, each
+# in a worker thread, so a burst of sign-ins queues instead of stalling the event loop.
+HASHING_SLOTS = 4
 _hasher = PasswordHasher()
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class HashedPassword:
+    """A new password, already hashed (see hash_password), ready to be stored."""
+
+    value: str
+
+
+async def _off_the_loop(work: Callable[[], T]) -> T:
+    """Run CPU-heavy `work` in a worker thread, at most HASHING_SLOTS at a time."""
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:  # one semaphore per event loop (tests run several loops)
+        slots = _slots[loop] = asyncio.Semaphore(HASHING_SLOTS)
+    async with slots:
+        return await asyncio.to_thread(work)
 
 
 @cache
@@ -165,27 +194,48 @@ async def set_password(
 ) -> User:
     """Set a user's password (stored as an argon2 hash)."""
     require_staff(principal, "email")
+    hashed = await hash_password(password)  # before the first query: no connection held
     user = await find_user(session, email)
     if user is None:
         raise DomainError.one("email", "NOT_FOUND", f"No user with email '{email}'.")
-    await store_password(session, user, password)
+    await store_password(session, user, hashed)
     audit.record(session, principal, "user.password_set", "User", user.id)
     return user
 
 
-async def store_password(session: AsyncSession, user: User, password: str) -> None:
-    """Keep the argon2 hash of a new password and end every portal session of the user."""
+async def hash_password(password: str) -> HashedPassword:
+    """The argon2 hash of a new password, computed off the event loop; a password too short
+    raises DomainError (TOO_SHORT)."""
     if len(password) < MIN_PASSWORD:
         raise DomainError.one(
             "password", "TOO_SHORT", f"A password needs at least {MIN_PASSWORD} characters."
         )
-    user.password_hash = _hasher.hash(password)
+    return HashedPassword(await _off_the_loop(lambda: _hasher.hash(password)))
+
+
+async def store_password(
+    session: AsyncSession, user: User, hashed: HashedPassword, *, now: datetime | None = None
+) -> None:
+    """Keep a new password's hash, end every portal session of the user, and use up every
+    password-reset link still open for them (an older email must not reset it again)."""
+    user.password_hash = hashed.value
     await session.flush()
     await revoke_portal_sessions(session, user.id)
+    await session.execute(
+        update(LoginLink)
+        .where(
+            LoginLink.user_id == user.id,
+            LoginLink.purpose == PASSWORD_RESET,
+            LoginLink.used_at.is_(None),
+        )
+        .values(used_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def verify_password(user: User, password: str) -> bool:
-    """Whether the password matches the user's stored hash (as slow when there is none)."""
+    """Whether the password matches the user's stored hash (as slow when there is none).
+    Blocking: in a request, use check_password."""
     if not user.password_hash:
         _waste_a_verification(password)
         return False
@@ -201,15 +251,21 @@ def _waste_a_verification(password: str) -> None:
         _hasher.verify(_dummy_hash(), password)
 
 
+async def check_password(user: User | None, password: str) -> User | None:
+    """The user if they are active and the password is theirs, else None. Verified in a worker
+    thread (hold no database session meanwhile); no user costs the same verification, so
+    timing does not reveal accounts."""
+    if user is None:
+        await _off_the_loop(lambda: _waste_a_verification(password))
+        return None
+    valid = await _off_the_loop(lambda: verify_password(user, password))
+    return user if valid and user.is_active else None
+
+
 async def authenticate_password(session: AsyncSession, email: str, password: str) -> User | None:
     """The active user with this email and password, else None; an unknown email costs the
     same argon2 verification as a known one, so timing does not reveal accounts."""
-    user = await find_user(session, email)
-    if user is None:
-        _waste_a_verification(password)
-        return None
-    valid = verify_password(user, password)
-    return user if valid and user.is_active else None
+    return await check_password(await find_user(session, email), password)
 
 
 async def start_portal_session(
@@ -283,7 +339,9 @@ __all__ = [
     "ANONYMOUS",
     "authenticate_password",
     "authenticate_token",
+    "check_password",
     "create_token",
     "create_user",
+    "hash_password",
     "set_password",
 ]

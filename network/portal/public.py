@@ -1,6 +1,7 @@
 """Pages anyone may open without signing in, in any of the five languages the emails are
-written in: the RSVP page (in the invitee's language), the certificate verification page and
-the sign-in link's error page (in the language of ?lang= or of the browser)."""
+written in: the RSVP page (in the invitee's language), the sign-in link's confirmation page
+(in the user's language, else the browser's), the certificate verification page and the
+sign-in link's error page (in the language of ?lang= or of the browser)."""
 
 from __future__ import annotations
 
@@ -301,6 +302,53 @@ LINK_LABELS: dict[str, dict[str, str]] = {
         "invalid": "Dieser Anmeldelink ist ungültig",
         "explain": "Ein Anmeldelink funktioniert einmal, 15 Minuten lang.",
         "ask_again": "Einen neuen Anmeldelink anfordern",
+    },
+}
+
+
+# The page a sign-in link opens: one button that signs in (a POST), so a mail scanner that
+# follows the link does not use it up, and no other site can sign a browser in with a GET.
+SIGN_IN_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Sign in",
+        "heading": "Sign in to the network's portal",
+        "explain": "This sign-in link works once. Press the button to sign in.",
+        "button": "Sign in",
+    },
+    "cy": {
+        "title": "Mewngofnodi",
+        "heading": "Mewngofnodi i borth y rhwydwaith",
+        "explain": (
+            "Mae'r ddolen fewngofnodi hon yn gweithio unwaith. Pwyswch y botwm i fewngofnodi."
+        ),
+        "button": "Mewngofnodi",
+    },
+    "fr": {
+        "title": "Connexion",
+        "heading": "Se connecter au portail du réseau",
+        "explain": (
+            "Ce lien de connexion ne fonctionne qu'une seule fois. "
+            "Appuyez sur le bouton pour vous connecter."
+        ),
+        "button": "Se connecter",
+    },
+    "es": {
+        "title": "Iniciar sesión",
+        "heading": "Iniciar sesión en el portal de la red",
+        "explain": (
+            "Este enlace de inicio de sesión funciona una sola vez. "
+            "Pulse el botón para iniciar sesión."
+        ),
+        "button": "Iniciar sesión",
+    },
+    "de": {
+        "title": "Anmelden",
+        "heading": "Beim Portal des Netzwerks anmelden",
+        "explain": (
+            "Dieser Anmeldelink funktioniert nur einmal. "
+            "Klicken Sie auf die Schaltfläche, um sich anzumelden."
+        ),
+        "button": "Anmelden",
     },
 }
 

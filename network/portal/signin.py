@@ -2,8 +2,11 @@
 a password reset by email, and a one-time sign-in link for member contacts.
 
 Every session is a row of portal_sessions: signing out or resetting the password ends it
-server-side. Asking for a reset or a link answers the same whether or not the address has an
-account, and both are rate-limited per address and per client in Redis.
+server-side (and the member's certificate cookie with it, which names the same row). Asking
+for a reset or a link answers the same whether or not the address has an account, and both
+are rate-limited per address and per client in Redis. Failed passwords are counted before
+the check (INCR first), so parallel guesses cannot slip past the lockout; argon2 runs in a
+worker thread while no database session is open.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from redis.asyncio import Redis
 
 from network.auth import login_links
 from network.auth import service as auth
@@ -24,6 +28,14 @@ from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, parse_uuid
 MAX_FAILURES = 5
 LOCK_SECONDS = 60
 MAX_EMAIL = 320
+
+
+async def failure_count(store: Redis, key: str) -> int:
+    """Count one more sign-in attempt for an address (the window starts at the first)."""
+    count = int(await store.incr(key))
+    if count == 1:
+        await store.expire(key, LOCK_SECONDS)
+    return count
 
 
 def landing_of(kind: PrincipalKind) -> str:
@@ -64,6 +76,16 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             link_errors=link_errors or {},
         )
 
+    async def checked(data: PortalSession) -> PortalSession:
+        """`data`, signed out if the cookie names a session that has ended (revoked elsewhere,
+        by a password reset or by staff): one query, and only when it names a user."""
+        if data.user_id is not None:
+            async with portal.db() as session:
+                await portal.principal_of(session, data)
+            if data.user_id is None:
+                data.changed = True  # keep the CSRF token, forget the dead sign-in
+        return data
+
     def welcome(user: User, session_id: uuid.UUID) -> Response:
         """To the user's landing page, signed in with the portal session `session_id`."""
         kind = auth.principal_for(user).kind
@@ -73,7 +95,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/login")
     async def login_page(request: Request) -> Response:
-        data = portal.read_session(request)
+        data = await checked(portal.read_session(request))
         t = portal.labels(request)
         sent = request.query_params.get("link_sent") == "1"
         return login_again(request, data, message=t["signin_link_sent"] if sent else None)
@@ -83,26 +105,28 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         posted = await portal.posted(request)
         if isinstance(posted, Response):
             return posted
-        data, form, t = posted.data, posted.form, posted.t
+        data, form, t = await checked(posted.data), posted.form, posted.t
         email = form.get("email", "").strip().lower()
         password = form.get("password", "")
         errors: dict[str, str] = {}
         if not email:
             errors["email"] = t["required"]
+        elif len(email) > MAX_EMAIL:  # before it becomes part of a Redis key
+            errors["email"] = t["signin_email_invalid"]
         if not password:
             errors["password"] = t["required"]
         if errors:
             return login_again(request, data, 422, form=form, errors=errors)
         key = f"portal:failures:{email}"
         store = portal.redis()
-        failures = int(await store.get(key) or 0)
-        if failures >= MAX_FAILURES:
+        # Count the attempt before checking it: parallel guesses each see the others.
+        if await failure_count(store, key) > MAX_FAILURES:
             return login_again(request, data, 429, form=form, message=t["locked"])
         async with portal.db() as session:
-            user = await auth.authenticate_password(session, email, password)
+            found = await auth.find_user(session, email)
+        # The slow argon2 check, in a worker thread, with the database session closed.
+        user = await auth.check_password(found, password)
         if user is None:
-            await store.incr(key)
-            await store.expire(key, LOCK_SECONDS)
             return login_again(request, data, 401, form=form, message=t["bad_credentials"])
         await store.delete(key)
         kind = auth.principal_for(user).kind
@@ -117,7 +141,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         posted = await portal.posted(request)
         if isinstance(posted, Response):
             return posted
-        data, form, t = posted.data, posted.form, posted.t
+        data, form, t = await checked(posted.data), posted.form, posted.t
         email = form.get("email", "").strip().lower()
         if not email or len(email) > MAX_EMAIL or "@" not in email:
             link_errors = {"email": t["required"] if not email else t["signin_email_invalid"]}
@@ -139,13 +163,15 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                 await auth.revoke_portal_session(session, session_id)
         response = portal.redirect("/portal/login")
         portal.sign_out(response)
+        # The member's certificate cookie names the same (now revoked) session: drop it too.
+        response.delete_cookie(login_links.COOKIE_NAME, path="/")
         return response
 
     # -- password reset ----------------------------------------------------------------------
 
     @router.get("/password/forgot")
     async def forgot_page(request: Request) -> Response:
-        data = portal.read_session(request)
+        data = await checked(portal.read_session(request))
         sent = request.query_params.get("sent") == "1"
         return portal.render(
             request, data, "signin_forgot.html", form={}, errors={}, sent=sent, message=None
@@ -156,7 +182,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         posted = await portal.posted(request)
         if isinstance(posted, Response):
             return posted
-        data, form, t = posted.data, posted.form, posted.t
+        data, form, t = await checked(posted.data), posted.form, posted.t
         email = form.get("email", "").strip().lower()
 
         def again(status: int, errors: dict[str, str], message: str | None = None) -> Response:
@@ -186,7 +212,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/password/reset/{token}")
     async def reset_page(token: str, request: Request) -> Response:
-        data = portal.read_session(request)
+        data = await checked(portal.read_session(request))
         async with portal.db() as session:
             live = await login_links.reset_link_is_live(session, token)
         if not live:
@@ -200,7 +226,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         posted = await portal.posted(request)
         if isinstance(posted, Response):
             return posted
-        data, form, t = posted.data, posted.form, posted.t
+        data, form, t = await checked(posted.data), posted.form, posted.t
         password, again = form.get("password", ""), form.get("password_again", "")
         errors: dict[str, str] = {}
         if not password:
@@ -215,15 +241,21 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             return portal.render(
                 request, data, "signin_reset.html", 422, token=token, errors=errors
             )
+        async with portal.db() as session:
+            live = await login_links.reset_link_is_live(session, token)
+        if not live:  # no argon2 work for a dead link
+            return gone(request, data)
         try:
-            async with portal.write() as session:
-                user = await login_links.reset_password(session, token, password)
-                row = await auth.start_portal_session(session, user) if user else None
+            # Hashed in a worker thread before the transaction opens (and locks the link).
+            hashed = await auth.hash_password(password)
         except DomainError:
             errors = {"password": t["signin_password_too_short"]}
             return portal.render(
                 request, data, "signin_reset.html", 422, token=token, errors=errors
             )
+        async with portal.write() as session:
+            user = await login_links.reset_password(session, token, hashed)
+            row = await auth.start_portal_session(session, user) if user else None
         if user is None or row is None:
             return gone(request, data)
         return welcome(user, row.id)

@@ -247,7 +247,14 @@ async def test_a_member_signs_in_by_link_and_lands_on_my_training(
     path = message.context["login_url"].removeprefix(BASE)
 
     client.cookies.clear()
-    landed = await client.get(path)
+    page = await client.get(path)  # opening the link uses nothing up (mail scanners do)
+    assert page.status_code == 200
+    assert '<html lang="fr">' in page.text  # the member's language
+    assert f'<form method="post" action="{path}">' in page.text
+    assert '<button class="primary" type="submit">Se connecter</button>' in page.text
+    assert client.cookies.get(login_links.COOKIE_NAME) is None
+    assert (await client.get(path)).status_code == 200  # still live
+    landed = await client.post(path)
     assert (landed.status_code, landed.headers["location"]) == (303, "/portal/training")
     assert client.cookies.get(login_links.COOKIE_NAME) is not None  # certificates still work
     training = await client.get("/portal/training")
