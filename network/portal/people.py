@@ -45,6 +45,7 @@ CONTACT_FIELDS = {
     "jobTitle": "job_title",
     "consent.givenAt": "consent_given_on",
     "consent.method": "consent_method",
+    "consent.scope": "consent_scope",
     "emailOptOuts": "opt_out",
     "memberId": "form",
     "id": "form",

@@ -163,8 +163,6 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                 await auth.revoke_portal_session(session, session_id)
         response = portal.redirect("/portal/login")
         portal.sign_out(response)
-        # The member's certificate cookie names the same (now revoked) session: drop it too.
-        response.delete_cookie(login_links.COOKIE_NAME, path="/")
         return response
 
     # -- password reset ----------------------------------------------------------------------

@@ -39,6 +39,7 @@ from starlette.datastructures import FormData, QueryParams
 
 from network.api.jobs import JobQueue
 from network.auth import service as auth
+from network.auth.login_links import COOKIE_NAME as MEMBER_COOKIE
 from network.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from network.config import Settings
 from network.db import unit_of_work
@@ -253,7 +254,9 @@ class Portal:
             self.remember_language(response, language)
 
     def sign_out(self, response: Response) -> None:
+        """Drop the portal cookie and the certificate-download cookie a sign-in link set."""
         response.delete_cookie(SESSION_COOKIE, path="/portal")
+        response.delete_cookie(MEMBER_COOKIE, path="/")
 
     @staticmethod
     def remember_language(response: Response, language: str) -> None:

@@ -275,6 +275,30 @@ async def test_contact_form_errors_are_next_to_the_fields_and_keep_the_input(
     assert (await contact_row(session, id=other.id)).email == "other@aberdare.example"
 
 
+async def test_consent_scope_and_date_errors_are_next_to_their_fields_in_the_page_language(
+    client: httpx.AsyncClient, make: Factory, session: AsyncSession
+) -> None:
+    world = await two_partners(make, session)
+    member = world["aberdare"]
+    await sign_in(client, world["a"], PASSWORD)
+    token = csrf_of((await client.get(f"/portal/members/{member.id}/contacts/new")).text)
+    form = {
+        "csrf": token,
+        "first_name": "Rhys",
+        "last_name": "Jones",
+        "email": "rhys.jones@aberdare.example",
+        "language": "cy",
+        "consent_given_on": "1850-05-01",
+        "consent_scope": "x" * 2001,
+    }
+    bad = await client.post(f"/portal/members/{member.id}/contacts/new?lang=cy", data=form)
+    assert bad.status_code == 422
+    assert '<div id="consent_given_on-error" class="error">Rhy bell yn y gorffennol.' in bad.text
+    assert '<div id="consent_scope-error" class="error">Rhy hir.' in bad.text
+    count = select(func.count()).select_from(Contact).where(Contact.member_id == member.id)
+    assert (await session.execute(count)).scalar_one() == 1
+
+
 async def test_add_existing_and_new_members_to_a_cohort_and_remove_one(
     client: httpx.AsyncClient, make: Factory, session: AsyncSession
 ) -> None:
