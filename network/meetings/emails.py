@@ -235,25 +235,32 @@ def updates(
     return emails
 
 
+def _cancellation(meeting: MeetingFacts, i: Invitee, dedup_key: str, **extra: Any) -> OwedEmail:
+    """The cancellation email with its .ics (METHOD:CANCEL, same UID) for one invitee."""
+    language = language_or_default(i.language)
+    context = {**_context(meeting, i, language), **extra}
+    return OwedEmail(
+        template=CANCELLATION,
+        to_email=i.email,
+        language=language,
+        context=context,
+        dedup_key=dedup_key,
+        contact_id=i.contact_id,
+        attachments=(_invite_file(meeting, i, CalendarMethod.CANCEL),),
+    )
+
+
 def cancellations(meeting: MeetingFacts, invitees: Sequence[Invitee]) -> list[OwedEmail]:
     """A cancellation with an .ics (METHOD:CANCEL, same UID, higher SEQUENCE) for each invitee."""
-    emails = []
-    for i in invitees:
-        language = language_or_default(i.language)
-        context = _context(meeting, i, language)
-        context["reason"] = meeting.cancellation_reason
-        emails.append(
-            OwedEmail(
-                template=CANCELLATION,
-                to_email=i.email,
-                language=language,
-                context=context,
-                dedup_key=f"meeting-cancellation:{meeting.id}:{i.contact_id}",
-                contact_id=i.contact_id,
-                attachments=(_invite_file(meeting, i, CalendarMethod.CANCEL),),
-            )
+    return [
+        _cancellation(
+            meeting,
+            i,
+            f"meeting-cancellation:{meeting.id}:{i.contact_id}",
+            reason=meeting.cancellation_reason,
         )
-    return emails
+        for i in invitees
+    ]
 
 
 def withdrawals(meeting: MeetingFacts, invitees: Sequence[Invitee]) -> list[OwedEmail]:
@@ -262,24 +269,16 @@ def withdrawals(meeting: MeetingFacts, invitees: Sequence[Invitee]) -> list[Owed
     Keyed by the invitation, not the meeting: it never collides with the meeting-wide
     cancellation, a retry finds it taken, and a later invitation's withdrawal is a new email.
     """
-    emails = []
-    for i in invitees:
-        language = language_or_default(i.language)
-        context = _context(meeting, i, language)
-        context["reason"] = None
-        context["withdrawn"] = True
-        emails.append(
-            OwedEmail(
-                template=CANCELLATION,
-                to_email=i.email,
-                language=language,
-                context=context,
-                dedup_key=f"meeting-withdrawal:{meeting.id}:{i.invitation_id}",
-                contact_id=i.contact_id,
-                attachments=(_invite_file(meeting, i, CalendarMethod.CANCEL),),
-            )
+    return [
+        _cancellation(
+            meeting,
+            i,
+            f"meeting-withdrawal:{meeting.id}:{i.invitation_id}",
+            reason=None,
+            withdrawn=True,
         )
-    return emails
+        for i in invitees
+    ]
 
 
 def reminder_key(
