@@ -36,9 +36,9 @@ from typing import Any
 import aiosmtplib
 from sqlalchemy import func, select, text
 
-from network.api.jobs import JobQueue
 from network.config import Settings
 from network.db import make_engine, make_session_factory
+from network.jobs import JobQueue
 from network.messaging.delivery import SmtpServer
 from network.messaging.mime import build_message
 from network.messaging.models import OutboxMessage, OutboxStatus

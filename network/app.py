@@ -22,13 +22,13 @@ from strawberry.fastapi import GraphQLRouter
 from network.api.certificates_routes import certificates_router
 from network.api.context import Context
 from network.api.downloads import downloads_router
-from network.api.jobs import JobQueue
 from network.api.meetings_routes import meetings_router
 from network.api.schema import schema
 from network.auth.principal import ANONYMOUS
 from network.auth.service import authenticate_token
 from network.config import Settings, get_settings
 from network.db import make_engine, make_session_factory
+from network.jobs import JobQueue
 from network.portal.routes import portal_router
 
 logger = logging.getLogger("network.app")

@@ -44,8 +44,8 @@ def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
     After the commit, the delivery of any email the transaction owes is enqueued (a missing
     Redis only delays it: the workers' sweep finds it).
     """
-    from network.api.jobs import JobQueue
     from network.db import make_engine, make_session_factory, unit_of_work
+    from network.jobs import JobQueue
 
     async def main() -> T:
         settings = get_settings()
@@ -145,8 +145,8 @@ def outbox_send_test(
     """Owe a test notice to an address; a running worker delivers it."""
     import uuid
 
-    from network.api.jobs import JobQueue
     from network.db import make_engine, make_session_factory
+    from network.jobs import JobQueue
     from network.messaging.service import queue_email
 
     async def main() -> uuid.UUID | None:
@@ -288,8 +288,8 @@ def reminders_send() -> None:
 
 async def _meeting_reminders() -> ReminderPass:
     """The meeting reminders' pass, each batch committed and its delivery enqueued."""
-    from network.api.jobs import JobQueue
     from network.db import make_engine, make_session_factory
+    from network.jobs import JobQueue
     from network.meetings.reminders import send_due_reminders
 
     settings = get_settings()

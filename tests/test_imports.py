@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "network"
 
 FACE_FOLDERS = ("network.api", "network.portal")
-FACE_MODULES = ("network.app", "network.cli")
+# network.jobs is the faces' shared arq facade (enqueue by name): face-side, used by all faces.
+FACE_MODULES = ("network.app", "network.cli", "network.jobs")
 # What only a face may import: the web and job frameworks, and the faces themselves.
 FACE_ONLY = (
     "fastapi",

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from network.api.jobs import JobQueue
 from network.config import Settings
 from network.db import make_engine
+from network.jobs import JobQueue
 from network.messaging.delivery import Courier
 
 

@@ -13,8 +13,8 @@ from network.auth.principal import Principal
 from network.config import Settings
 
 if TYPE_CHECKING:
-    from network.api.jobs import JobQueue
     from network.api.loaders import Loaders
+    from network.jobs import JobQueue
 
 
 class AuthenticationError(GraphQLError):

@@ -2,7 +2,7 @@
 
 Other parts of the domain call `queue_email` inside their own transaction. The row commits
 with their change or not at all; after the commit, the face that committed enqueues a
-delivery job for the ids it finds with `take_queued_ids` (see network/api/jobs.py), and a
+delivery job for the ids it finds with `take_queued_ids` (see network/jobs.py), and a
 worker's sweep delivers anything whose job was lost.
 """
 

@@ -37,12 +37,12 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import FormData, QueryParams
 
-from network.api.jobs import JobQueue
 from network.auth import service as auth
 from network.auth.login_links import COOKIE_NAME as MEMBER_COOKIE
 from network.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from network.config import Settings
 from network.db import unit_of_work
+from network.jobs import JobQueue
 from network.kit.enums import StarStep, StepStatus
 from network.kit.errors import DomainError
 from network.kit.signing import sign, unsign

@@ -7,9 +7,9 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from network.api.jobs import ISSUE_CERTIFICATES
 from network.certificates.models import Certificate
 from network.config import Settings
+from network.jobs import ISSUE_CERTIFICATES
 from network.kit.enums import Role
 from tests.certificates.conftest import Attended
 from tests.conftest import GraphQL

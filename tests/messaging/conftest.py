@@ -25,10 +25,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from network.api.jobs import JobQueue
 from network.app import create_app
 from network.config import Settings
 from network.db import make_engine, make_session_factory
+from network.jobs import JobQueue
 from network.messaging.delivery import Courier, RetryPolicy, SmtpServer
 from network.messaging.service import default_renderer
 from network.models import Base

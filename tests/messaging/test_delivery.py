@@ -17,11 +17,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from network.api.context import Context
-from network.api.jobs import JobQueue
 from network.api.mutations import run_mutation
 from network.auth.principal import SYSTEM, Principal
 from network.config import Settings
 from network.contacts import service as contacts
+from network.jobs import JobQueue
 from network.kit.errors import DomainError
 from network.messaging.delivery import Retry, deliver_batch
 from network.messaging.mime import Attachment

@@ -12,8 +12,8 @@ from arq.jobs import Job
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.api.jobs import JobQueue
 from network.audit.models import AuditEvent
+from network.jobs import JobQueue
 from network.kit.enums import Role
 from network.kit.ids import to_global_id
 from network.messaging.models import OutboxMessage, OutboxStatus

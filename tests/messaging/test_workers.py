@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from network.api.jobs import JobQueue
+from network.jobs import JobQueue
 from network.messaging.models import OutboxMessage, OutboxReceipt, OutboxStatus
 from network.messaging.service import queue_email
 from tests.messaging.conftest import Worker, wait_for

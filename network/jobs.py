@@ -1,4 +1,4 @@
-"""Enqueueing jobs by name on arq's queue: the faces (API, CLI, workers) come through here.
+"""Enqueueing jobs by name on arq's queue, shared by every face (API, portal, CLI, workers).
 
 Nothing here is a guarantee: arq delivers at least once and a job can be lost with Redis.
 Jobs are hints to do work now; correctness lives in PostgreSQL (see network/messaging), and
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.config import Settings
 from network.messaging.service import take_queued_ids
 
-logger = logging.getLogger("network.api.jobs")
+logger = logging.getLogger("network.jobs")
 
 DELIVER_OUTBOX = "deliver_outbox"
 ISSUE_CERTIFICATES = "issue_certificates"
