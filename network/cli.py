@@ -52,10 +52,9 @@ def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
         engine = make_engine(settings.database_url, pool_size=2)
         jobs = JobQueue.from_settings(settings)
         try:
-            async with unit_of_work(make_session_factory(engine)) as session:
-                result = await action(session)
-            await jobs.after_commit(session)
-            return result
+            sessions = make_session_factory(engine)
+            async with unit_of_work(sessions, after_commit=jobs.flush) as session:
+                return await action(session)
         finally:
             await jobs.close()
             await engine.dispose()
@@ -145,7 +144,7 @@ def outbox_send_test(
     """Owe a test notice to an address; a running worker delivers it."""
     import uuid
 
-    from network.db import make_engine, make_session_factory
+    from network.db import make_engine, make_session_factory, unit_of_work
     from network.jobs import JobQueue
     from network.messaging.service import queue_email
 
@@ -154,8 +153,9 @@ def outbox_send_test(
         engine = make_engine(settings.database_url, pool_size=1)
         jobs = JobQueue.from_settings(settings)
         try:
-            async with make_session_factory(engine)() as session:
-                message_id = await queue_email(
+            sessions = make_session_factory(engine)
+            async with unit_of_work(sessions, after_commit=jobs.flush) as session:
+                return await queue_email(
                     session,
                     template="notice",
                     to_email=to,
@@ -167,9 +167,6 @@ def outbox_send_test(
                     },
                     dedup_key=f"test-message:{uuid.uuid4()}",
                 )
-                await session.commit()
-                await jobs.after_commit(session)
-            return message_id
         finally:
             await jobs.close()
             await engine.dispose()
@@ -299,7 +296,7 @@ async def _meeting_reminders() -> ReminderPass:
         return await send_due_reminders(
             make_session_factory(engine),
             batch_size=settings.outbox_batch_size,
-            after_commit=jobs.after_commit,
+            after_commit=jobs.flush,
         )
     finally:
         await jobs.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.ext.asyncio import (
@@ -63,13 +64,37 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+class AfterCommit(Protocol):
+    """What runs once a unit of work has committed: hands the jobs it owes to the queue."""
+
+    async def __call__(self, session: AsyncSession, /) -> object: ...
+
+
 @asynccontextmanager
-async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One session and one transaction: commit once when the block succeeds, else roll back."""
-    async with factory() as session:
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession] | AsyncSession,
+    *,
+    after_commit: AfterCommit | None = None,
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit once when the block succeeds, then flush the jobs it owes.
+
+    Every face opens its writes with this: a GraphQL mutation, a portal form, a job, a CLI
+    command. `sessions` is a session factory (the session is opened and closed here) or a
+    session the caller keeps open (a GraphQL request's, which its DataLoaders read after the
+    mutation). Once the commit succeeded, `after_commit(session)` (usually `JobQueue.flush`)
+    enqueues what the transaction owes (network/kit/owed.py); on any error the transaction
+    rolls back and what it owed is forgotten.
+    """
+    async with AsyncExitStack() as stack:
+        if isinstance(sessions, AsyncSession):
+            session = sessions
+        else:
+            session = await stack.enter_async_context(sessions())
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+        if after_commit is not None:
+            await after_commit(session)

@@ -20,12 +20,9 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
-from network.messaging.service import take_queued_ids
+from network.kit.owed import Job, take_all_owed
 
 logger = logging.getLogger("network.jobs")
-
-DELIVER_OUTBOX = "deliver_outbox"
-ISSUE_CERTIFICATES = "issue_certificates"
 
 
 def outbox_job_id(first_id: uuid.UUID, attempts: int = 0) -> str:
@@ -64,7 +61,7 @@ class JobQueue:
 
     async def enqueue(
         self,
-        function: str,
+        function: Job,
         *args: Any,
         job_id: str | None = None,
         defer_until: datetime | None = None,
@@ -72,7 +69,7 @@ class JobQueue:
         """Enqueue one job; False when arq already holds a job with this id or Redis failed."""
         try:
             job = await self.redis.enqueue_job(
-                function,
+                function.value,
                 *args,
                 _job_id=job_id,
                 _queue_name=self.queue_name,
@@ -96,7 +93,7 @@ class JobQueue:
             batch = [str(i) for i in ids[start : start + self.batch_size]]
             job_id = outbox_job_id(uuid.UUID(batch[0]), attempts)
             enqueued += await self.enqueue(
-                DELIVER_OUTBOX, batch, job_id=job_id, defer_until=defer_until
+                Job.DELIVER_OUTBOX, batch, job_id=job_id, defer_until=defer_until
             )
         return enqueued
 
@@ -104,7 +101,9 @@ class JobQueue:
         """Enqueue `batches` jobs that each deliver any one batch of due messages."""
         enqueued = 0
         for n in range(batches):
-            enqueued += await self.enqueue(DELIVER_OUTBOX, None, job_id=f"outbox-drain:{tag}:{n}")
+            enqueued += await self.enqueue(
+                Job.DELIVER_OUTBOX, None, job_id=f"outbox-drain:{tag}:{n}"
+            )
         return enqueued
 
     async def issue_certificates(self, booking_ids: Sequence[uuid.UUID]) -> int:
@@ -112,10 +111,20 @@ class JobQueue:
         enqueued = 0
         for start in range(0, len(booking_ids), self.batch_size):
             batch = [str(i) for i in booking_ids[start : start + self.batch_size]]
-            enqueued += await self.enqueue(ISSUE_CERTIFICATES, batch)
+            enqueued += await self.enqueue(Job.ISSUE_CERTIFICATES, batch)
         return enqueued
 
-    async def after_commit(self, session: AsyncSession) -> int:
-        """Enqueue the deliveries the session's committed transaction owes."""
-        ids = take_queued_ids(session)
-        return await self.deliver_outbox(ids) if ids else 0
+    async def flush(self, session: AsyncSession) -> int:
+        """Enqueue the jobs the session's committed transaction owes; how many were new.
+
+        The `after_commit` of `network.db.unit_of_work`: every face passes it there.
+        """
+        enqueued = 0
+        for job, ids in take_all_owed(session).items():
+            if job is Job.DELIVER_OUTBOX:
+                enqueued += await self.deliver_outbox(ids)
+            elif job is Job.ISSUE_CERTIFICATES:
+                enqueued += await self.issue_certificates(ids)
+            else:  # pragma: no cover - a job nobody owes by id yet
+                raise ValueError(f"{job} is not owed by id")
+        return enqueued

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.auth.principal import SYSTEM
 from network.certificates.service import issue_for_bookings
-from network.db import make_session_factory
+from network.db import AfterCommit, make_session_factory, unit_of_work
 from workers.runtime import Runtime
 
 logger = logging.getLogger("workers.certificates")
@@ -20,21 +20,22 @@ async def issue_owed(
     sessions: async_sessionmaker[AsyncSession],
     booking_ids: Sequence[str],
     *,
-    after_commit: Callable[[AsyncSession], Awaitable[object]],
+    after_commit: AfterCommit | None = None,
 ) -> int:
-    """Issue the certificates these bookings are owed, in one transaction; 0 when done before."""
+    """Issue the certificates these bookings are owed, in one transaction; 0 when done before.
+
+    `after_commit` enqueues the certificate emails the transaction owes.
+    """
     ids = [uuid.UUID(i) for i in booking_ids]
-    async with sessions() as session:
+    async with unit_of_work(sessions, after_commit=after_commit) as session:
         made = await issue_for_bookings(session, SYSTEM, ids)
-        await session.commit()
-        await after_commit(session)  # the certificate emails
     return len(made)
 
 
 async def issue_certificates(runtime: Runtime, booking_ids: list[str]) -> int:
     """The job enqueued when attendance is marked: reload the bookings, issue what is owed."""
     issued = await issue_owed(
-        make_session_factory(runtime.engine), booking_ids, after_commit=runtime.jobs.after_commit
+        make_session_factory(runtime.engine), booking_ids, after_commit=runtime.jobs.flush
     )
     if issued:
         logger.info("certificates issued: %d", issued)

@@ -18,6 +18,7 @@ from arq.typing import WorkerCoroutine
 from arq.worker import run_worker
 
 from network.config import Settings, get_settings
+from network.kit.owed import Job
 from workers import certificates, meetings, outbox, training
 from workers.runtime import Runtime
 
@@ -61,13 +62,18 @@ def settings_for(settings: Settings) -> dict[str, Any]:
     """The arq Worker's arguments for these settings."""
     return {
         "functions": [
-            ping,
+            func(ping, name=Job.PING.value),
             # No stored result: a finished job's id can be used again at once.
-            func(job(outbox.deliver_outbox), name="deliver_outbox", keep_result=0, max_tries=3),
+            func(
+                job(outbox.deliver_outbox),
+                name=Job.DELIVER_OUTBOX.value,
+                keep_result=0,
+                max_tries=3,
+            ),
             # Attendance marked ATTENDED: issue the certificates owed (idempotent in PostgreSQL).
             func(
                 job(certificates.issue_certificates),
-                name="issue_certificates",
+                name=Job.ISSUE_CERTIFICATES.value,
                 keep_result=0,
                 max_tries=3,
             ),
@@ -75,18 +81,22 @@ def settings_for(settings: Settings) -> dict[str, Any]:
         "cron_jobs": [
             cron(
                 job(outbox.sweep_outbox),
-                name="sweep_outbox",
+                name=Job.SWEEP_OUTBOX.value,
                 second=_every(settings.outbox_sweep_seconds),
                 run_at_startup=True,
                 timeout=60,
             ),
             # Every minute: the two-day training reminders that have come due.
-            cron(job(training.send_training_reminders), name="send_training_reminders", timeout=60),
+            cron(
+                job(training.send_training_reminders),
+                name=Job.SEND_TRAINING_REMINDERS.value,
+                timeout=60,
+            ),
             # Every few seconds: meeting reminders that have come due (a scan of a partial
             # index when nothing is due; FOR UPDATE SKIP LOCKED when several workers scan).
             cron(
                 job(meetings.send_meeting_reminders),
-                name="send_meeting_reminders",
+                name=Job.SEND_MEETING_REMINDERS.value,
                 second=_every(settings.meeting_reminder_scan_seconds),
                 run_at_startup=True,
                 timeout=300,

@@ -25,6 +25,6 @@ async def send_meeting_reminders(runtime: Runtime) -> dict[str, int]:
         done = await send_due_reminders(
             make_session_factory(runtime.engine),
             batch_size=runtime.settings.outbox_batch_size,
-            after_commit=runtime.jobs.after_commit,
+            after_commit=runtime.jobs.flush,
         )
     return {"sent": done.sent, "skipped": done.skipped, "batches": done.batches}

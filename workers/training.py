@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from network.db import make_session_factory
+from network.db import make_session_factory, unit_of_work
 from network.training.reminders import queue_due_reminders
 from workers.runtime import Runtime
 
@@ -13,10 +13,9 @@ logger = logging.getLogger("workers.training")
 
 async def send_training_reminders(runtime: Runtime) -> int:
     """One pass of the two-day training reminders; the outbox delivers the emails it owes."""
-    async with make_session_factory(runtime.engine)() as session:
+    sessions = make_session_factory(runtime.engine)
+    async with unit_of_work(sessions, after_commit=runtime.jobs.flush) as session:
         owed = await queue_due_reminders(session)
-        await session.commit()
-        await runtime.jobs.after_commit(session)
     if owed:
         logger.info("training reminders: %d owed", owed)
     return owed

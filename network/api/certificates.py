@@ -17,6 +17,7 @@ from network.api.types import AnyInfo, UserError
 from network.auth import login_links
 from network.certificates import service as certificates
 from network.certificates.enums import CertificateStatus
+from network.db import unit_of_work
 from network.kit.ids import to_global_id
 from network.kit.ratelimit import too_many_email_asks
 
@@ -231,13 +232,8 @@ class LoginMutation:
             jobs.redis, "link", input.email or "", client
         ):
             return RequestLoginLinkPayload(accepted=True, user_errors=[])
-        try:
+        async with unit_of_work(session, after_commit=info.context.flush_jobs):
             await login_links.request_login_link(session, input.email)
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-        await info.context.after_commit()
         return RequestLoginLinkPayload(accepted=True, user_errors=[])
 
 

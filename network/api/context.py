@@ -66,10 +66,10 @@ class Context(BaseContext):
             )
         return self.principal
 
-    async def after_commit(self) -> None:
-        """Enqueue the jobs the committed transaction owes (outbox deliveries)."""
+    async def flush_jobs(self, session: AsyncSession) -> None:
+        """Enqueue the jobs a committed mutation owes (the unit of work's `after_commit`)."""
         if self.jobs is not None:
-            await self.jobs.after_commit(self.session)
+            await self.jobs.flush(session)
 
     def reset_loaders(self) -> None:
         """Forget cached rows (after a mutation changed them)."""

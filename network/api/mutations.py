@@ -19,11 +19,14 @@ from network.api.relay import decode_id
 from network.api.types import AnyInfo, Cohort, Contact, Member, Partner, StepProgress, UserError
 from network.auth.principal import Principal
 from network.contacts import service as contacts
+from network.db import unit_of_work
 from network.kit.errors import DomainError, duplicate_error
 from network.kit.sentinel import UNSET
 from network.members import service as members
 from network.partners import service as partners
 from network.programme import service as programme
+from network.usecases import cohorts as cohort_cases
+from network.usecases import contacts as contact_cases
 
 T = TypeVar("T")
 
@@ -68,26 +71,21 @@ async def run_mutation(
     if problems := unstorable_text(input):
         return None, problems
     try:
-        try:
-            result = await action(session, principal)
-            await session.commit()
-        except IntegrityError as error:
-            # A unique key another request claimed between our check and our write.
-            cause = getattr(error.orig, "__cause__", None)
-            duplicate = duplicate_error(getattr(cause, "constraint_name", None))
-            if duplicate is None:
-                raise
-            raise duplicate from error
+        async with unit_of_work(session, after_commit=context.flush_jobs):
+            try:
+                result = await action(session, principal)
+            except IntegrityError as error:
+                # A unique key another request claimed between our check and our write.
+                cause = getattr(error.orig, "__cause__", None)
+                duplicate = duplicate_error(getattr(cause, "constraint_name", None))
+                if duplicate is None:
+                    raise
+                raise duplicate from error
+            context.reset_loaders()
     except DomainError as error:
-        await session.rollback()
         return None, [
             UserError(field=e.field, code=e.code, message=e.message) for e in error.errors
         ]
-    except BaseException:
-        await session.rollback()
-        raise
-    context.reset_loaders()
-    await context.after_commit()  # e.g. enqueue the delivery of emails it owes
     # The payload's fields are resolved by DataLoaders running concurrently; after the commit
     # the session holds no connection, and two of them must not provision one at once.
     await session.connection()
@@ -312,7 +310,7 @@ class CrmMutation:
         changes = {k: (None if v is UNSET else v) for k, v in _contact_changes(input).items()}
         result, errors = await run_mutation(
             info,
-            lambda s, p: contacts.create_contact(
+            lambda s, p: contact_cases.create_contact(
                 s, p, member_id=decode_id(input.member_id, "Member"), **changes
             ),
             input=input,
@@ -343,7 +341,7 @@ class CrmMutation:
     async def archive_contact(self, info: AnyInfo, input: ArchiveContactInput) -> ContactPayload:
         result, errors = await run_mutation(
             info,
-            lambda s, p: contacts.archive_contact(
+            lambda s, p: contact_cases.archive_contact(
                 s, p, decode_id(input.id, "Contact"), archived=input.archived
             ),
             input=input,
@@ -367,7 +365,7 @@ class CrmMutation:
     async def add_cohort_member(self, info: AnyInfo, input: CohortMemberInput) -> CohortPayload:
         result, errors = await run_mutation(
             info,
-            lambda s, p: programme.add_cohort_member(
+            lambda s, p: cohort_cases.add_cohort_member(
                 s,
                 p,
                 cohort_id=decode_id(input.cohort_id, "Cohort"),
@@ -386,7 +384,7 @@ class CrmMutation:
     async def remove_cohort_member(self, info: AnyInfo, input: CohortMemberInput) -> CohortPayload:
         result, errors = await run_mutation(
             info,
-            lambda s, p: programme.remove_cohort_member(
+            lambda s, p: cohort_cases.remove_cohort_member(
                 s,
                 p,
                 cohort_id=decode_id(input.cohort_id, "Cohort"),

@@ -421,8 +421,6 @@ class TrainingMutation:
         )
         if result is None:
             return MarkAttendancePayload(bookings=None, user_errors=errors)
-        if input.attended and info.context.jobs is not None:  # committed: certificates owed
-            await info.context.jobs.issue_certificates([b.id for b in result])
         rows = await loaders(info).booking.load_many([b.id for b in result])
         return MarkAttendancePayload(
             bookings=[Booking.from_row(row) for row in rows if row is not None],

@@ -20,21 +20,16 @@ from network.auth.principal import Principal
 from network.auth.scope import contact_condition
 from network.contacts.models import Contact
 from network.db import utcnow
+from network.kit.enums import EMAIL_KINDS
 from network.kit.errors import DomainError, Errors
 from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.validation import clean_email, clean_language, clean_paragraphs, clean_text
-from network.meetings.membership import (
-    invite_contact_to_upcoming_meetings,
-    withdraw_from_upcoming_meetings,
-)
 from network.members.service import load_member
 
 contacts = Contact.__table__.c
 from network.kit.sentinel import UNSET  # noqa: E402
-
-EMAIL_KINDS = ("programme", "training", "newsletter")
 
 
 @dataclass(slots=True)
@@ -211,11 +206,10 @@ async def create_contact(
 ) -> Contact:
     """Add a contact to a visible member; the email must be unique among its live contacts.
 
-    The contact is invited to the upcoming meetings its member is invited to (see
-    network.meetings.membership.invite_contact_to_upcoming_meetings).
+    Its invitations to its member's upcoming meetings are network.usecases.contacts'.
     """
     require_manager(principal, "memberId")
-    # Locked before the contact's row references it (see invite_contact_to_upcoming_meetings).
+    # Locked before the contact's row references it (see network.meetings.membership).
     member = await load_member(session, principal, member_id, "memberId", for_update=True)
     errors = Errors()
     clean_mail = clean_email(errors, "email", email)
@@ -245,7 +239,6 @@ async def create_contact(
     )
     session.add(contact)
     await session.flush()
-    await invite_contact_to_upcoming_meetings(session, principal, contact_id=contact.id)
     audit.record(
         session,
         principal,
@@ -328,14 +321,11 @@ async def archive_contact(
 ) -> Contact:
     """Archive a contact (kept, hidden from lists), or restore one with archived=False.
 
-    Archiving withdraws the contact's invitations to upcoming meetings; restoring invites it
-    again to the upcoming meetings its member is invited to.
+    The invitations that follow (withdrawn, or made again) are network.usecases.contacts'.
     """
     require_manager(principal, "id")
     contact = await load_contact(session, principal, contact_id, "id")
     if archived and contact.archived_at is None:
-        # While the contact is live, so its cancellations are still sent.
-        await withdraw_from_upcoming_meetings(session, principal, contact_id=contact.id)
         contact.archived_at = utcnow()
         await session.flush()
         audit.record(session, principal, "contact.archived", "Contact", contact.id)
@@ -347,5 +337,4 @@ async def archive_contact(
         contact.archived_at = None
         await session.flush()
         audit.record(session, principal, "contact.restored", "Contact", contact.id)
-        await invite_contact_to_upcoming_meetings(session, principal, contact_id=contact.id)
     return contact

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth import service as auth
 from network.auth.principal import SYSTEM
 from network.certificates.models import Certificate
-from network.contacts import service as contacts
 from network.contacts.models import Contact
 from network.demo.certificates import load_certificates_demo
 from network.demo.meetings import load_meetings_demo
@@ -24,6 +23,8 @@ from network.programme import service as programme
 from network.programme.models import Cohort, StepProgress
 from network.training.demo import load_training_demo
 from network.training.models import Booking, TrainingSession
+from network.usecases import cohorts as cohort_cases
+from network.usecases import contacts as contact_cases
 
 COUNCIL = Network.CITIZEN_POWERED_COUNCIL
 CITY = Network.CITIZEN_POWERED_CITY
@@ -283,7 +284,7 @@ async def load_demo(session: AsyncSession) -> str:
     have = set((await session.execute(select(Contact.member_id, Contact.email))).all())
     for member_name, email, first, last, title, language in CONTACTS:
         if (member_ids[member_name], email) not in have:
-            await contacts.create_contact(
+            await contact_cases.create_contact(
                 session,
                 SYSTEM,
                 member_id=member_ids[member_name],
@@ -306,7 +307,7 @@ async def load_demo(session: AsyncSession) -> str:
             session, SYSTEM, name=name, network=network, partner_slug=partner
         )
         for member_name in cohort_members:
-            await programme.add_cohort_member(
+            await cohort_cases.add_cohort_member(
                 session, SYSTEM, cohort_id=cohort.id, member_id=member_ids[member_name]
             )
             done = completed.get(member_name, 0)

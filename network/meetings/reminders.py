@@ -14,7 +14,6 @@ reminders are PLANNED again and nothing was owed; if it commits, they are SENT a
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -23,7 +22,7 @@ from sqlalchemy import Table, and_, case, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.contacts.models import Contact
-from network.db import unit_of_work, utcnow
+from network.db import AfterCommit, unit_of_work, utcnow
 from network.kit.enums import MeetingStatus, RsvpResponse
 from network.meetings import emails
 from network.meetings.emails import EMAIL_KIND, Invitee, MeetingFacts
@@ -41,7 +40,6 @@ invitations = cast(Table, MeetingInvitation.__table__)
 meetings = cast(Table, NetworkMeeting.__table__)
 contacts = cast(Table, Contact.__table__)
 DEFAULT_BATCH_SIZE = 100
-AfterCommit = Callable[[AsyncSession], Awaitable[object]]
 
 
 @dataclass(slots=True)
@@ -164,14 +162,12 @@ async def send_due_reminders(
     """
     result = ReminderPass()
     while max_batches is None or result.batches < max_batches:
-        async with unit_of_work(sessions) as session:
+        async with unit_of_work(sessions, after_commit=after_commit) as session:
             sent, skipped = await send_due_batch(session, now=now, limit=batch_size)
         if sent or skipped:
             result.batches += 1
             result.sent += sent
             result.skipped += skipped
-            if after_commit is not None:
-                await after_commit(session)
         if sent + skipped < batch_size:
             break
     if result.claimed:

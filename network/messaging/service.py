@@ -1,9 +1,9 @@
 """The outbox: owing an email (`queue_email`), reading the outbox, retrying a message.
 
 Other parts of the domain call `queue_email` inside their own transaction. The row commits
-with their change or not at all; after the commit, the face that committed enqueues a
-delivery job for the ids it finds with `take_queued_ids` (see network/jobs.py), and a
-worker's sweep delivers anything whose job was lost.
+with their change or not at all. Each queued message is owed to the delivery job
+(network/kit/owed.py); the unit of work enqueues that job after the commit, and a worker's
+sweep delivers anything whose job was lost.
 """
 
 from __future__ import annotations
@@ -16,19 +16,20 @@ from typing import Any, cast
 
 import orjson
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, Table, bindparam, event, false, select
+from sqlalchemy import Select, Table, bindparam, false, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from network.audit import service as audit
 from network.auth.policy import require_staff
 from network.auth.principal import Principal
 from network.config import get_settings
-from network.contacts.service import EMAIL_KINDS
 from network.db import utcnow
+from network.kit.enums import EMAIL_KINDS
 from network.kit.errors import DomainError, NotFound
 from network.kit.loading import rows_by_id
+from network.kit.owed import Job, owe, take_owed
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import LANGUAGES
 from network.messaging.mime import AttachmentLike, is_safe_header_value
@@ -38,7 +39,6 @@ from network.messaging.rendering import Renderer
 outbox = cast(Table, OutboxMessage.__table__)
 attachments_table = cast(Table, OutboxAttachment.__table__)
 messages = outbox.c
-QUEUED_IDS = "network.messaging.queued_ids"  # key in session.info
 MAX_DEDUP_KEY = 300
 MAX_FILE_NAME = 200  # also the longest content type
 
@@ -187,7 +187,7 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
     if attachments:
         await session.execute(insert(attachments_table), attachments)
     if ids:
-        session.info.setdefault(QUEUED_IDS, []).extend(ids)
+        owe(session, Job.DELIVER_OUTBOX, ids)
     return ids
 
 
@@ -240,23 +240,16 @@ def _normalized_address(to_email: str) -> str:
 
 
 def _remember(session: AsyncSession, message_id: uuid.UUID) -> None:
-    session.info.setdefault(QUEUED_IDS, []).append(message_id)
+    owe(session, Job.DELIVER_OUTBOX, [message_id])
 
 
 def take_queued_ids(session: AsyncSession | Session) -> list[uuid.UUID]:
     """The ids of messages queued (or retried) in the committed transaction, forgotten after.
 
-    The boundary that committed calls this and enqueues their delivery; ids of messages
-    whose transaction rolled back are dropped on rollback, so they are never enqueued.
+    The unit of work that committed hands them to the job queue (network/jobs.py); ids of
+    messages whose transaction rolled back are dropped on rollback, so they are never enqueued.
     """
-    queued: list[uuid.UUID] = session.info.pop(QUEUED_IDS, [])
-    return queued
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(QUEUED_IDS, None)
+    return take_owed(session, Job.DELIVER_OUTBOX)
 
 
 @dataclass(slots=True)

@@ -28,6 +28,8 @@ from network.portal.web import PAGE_SIZE, Portal, PortalSession, Reading, parse_
 from network.programme import exports
 from network.programme import service as programme
 from network.training.times import local
+from network.usecases import cohorts as cohort_cases
+from network.usecases import contacts as contact_cases
 
 # The languages a contact may prefer, each named in itself.
 CONTACT_LANGUAGES = {
@@ -315,7 +317,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
             member,
             None,
             form,
-            lambda session, values: contacts.create_contact(
+            lambda session, values: contact_cases.create_contact(
                 session, seen.principal, member_id=member.id, **values
             ),
         )
@@ -377,7 +379,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         _, seen, (contact, member) = checked
         try:
             async with portal.write() as session:
-                await contacts.archive_contact(
+                await contact_cases.archive_contact(
                     session, seen.principal, contact.id, archived=archived
                 )
         except DomainError as exc:
@@ -484,7 +486,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
                             country=form.get("new_country", ""),
                         )
                         member_id = made.id
-                    await programme.add_cohort_member(
+                    await cohort_cases.add_cohort_member(
                         session, seen.principal, cohort_id=cohort.id, member_id=member_id
                     )
                 return portal.redirect(f"/portal/cohorts/{cohort.id}/members?saved=added")
@@ -533,7 +535,7 @@ def add_routes(router: APIRouter, portal: Portal) -> None:
         _, seen, (cohort, member) = checked
         try:
             async with portal.write() as session:
-                await programme.remove_cohort_member(
+                await cohort_cases.remove_cohort_member(
                     session, seen.principal, cohort_id=cohort.id, member_id=member.id
                 )
         except DomainError:  # taken out meanwhile: the list shows how things stand

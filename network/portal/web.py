@@ -191,13 +191,12 @@ class Portal:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction committed at the end; then the emails it owes are enqueued."""
-        async with unit_of_work(self._sessions()) as session:
+        """One transaction committed at the end; then the jobs it owes are enqueued."""
+        jobs = self._jobs()
+        flush = jobs.flush if jobs is not None else None
+        async with unit_of_work(self._sessions(), after_commit=flush) as session:
             session.info[WRITING] = True
             yield session
-        jobs = self._jobs()
-        if jobs is not None:
-            await jobs.after_commit(session)
 
     def redis(self) -> Redis:
         return self._redis()
@@ -288,9 +287,11 @@ class Portal:
             return ANONYMOUS
         chosen = data.chosen_language
         if chosen is not None and chosen != user.language:
-            await auth.set_language(session, user.id, chosen)
-            if not session.info.get(WRITING):  # a reading session: keep the choice now
-                await session.commit()
+            if session.info.get(WRITING):  # committed with the form's own change
+                await auth.set_language(session, user.id, chosen)
+            else:  # a reading session: keep the choice now, in a unit of work of its own
+                async with unit_of_work(session):
+                    await auth.set_language(session, user.id, chosen)
         return principal
 
     async def guard(

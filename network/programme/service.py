@@ -24,10 +24,6 @@ from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.validation import clean_paragraphs, clean_text
-from network.meetings.membership import (
-    invite_to_upcoming_meetings,
-    withdraw_from_upcoming_meetings,
-)
 from network.members.models import Member
 from network.members.service import load_member
 from network.partners.service import find_partner_id
@@ -201,14 +197,18 @@ async def create_cohort(
     return cohort
 
 
-async def add_cohort_member(
+async def join_cohort(
     session: AsyncSession,
     principal: Principal,
     *,
     cohort_id: uuid.UUID | None,
     member_id: uuid.UUID | None,
-) -> Cohort:
-    """Put a visible member into a visible cohort of the same network (no-op if already in)."""
+) -> tuple[Cohort, uuid.UUID | None]:
+    """Put a visible member into a visible cohort of the same network (no-op if already in).
+
+    Returns the cohort and the member's id if it was added (None if it was in already). The
+    meetings that follow are invited by network.usecases.cohorts.add_cohort_member.
+    """
     require_manager(principal, "cohortId")
     cohort = await load_cohort(session, principal, cohort_id, "cohortId")
     member = await load_member(session, principal, member_id, "memberId")
@@ -222,27 +222,25 @@ async def add_cohort_member(
         .on_conflict_do_nothing()
         .returning(CohortMember.member_id)
     )
-    if inserted.first() is not None:
-        audit.record(
-            session, principal, "cohort.member_added", "Cohort", cohort.id, {"member_id": member.id}
-        )
-        await invite_to_upcoming_meetings(
-            session, principal, cohort_id=cohort.id, member_id=member.id
-        )
-    return cohort
+    if inserted.first() is None:
+        return cohort, None
+    audit.record(
+        session, principal, "cohort.member_added", "Cohort", cohort.id, {"member_id": member.id}
+    )
+    return cohort, member.id
 
 
-async def remove_cohort_member(
+async def leave_cohort(
     session: AsyncSession,
     principal: Principal,
     *,
     cohort_id: uuid.UUID | None,
     member_id: uuid.UUID | None,
-) -> Cohort:
+) -> tuple[Cohort, uuid.UUID]:
     """Take a member out of a cohort; its progress records are kept should it come back.
 
-    Its contacts' invitations to the cohort's upcoming meetings are withdrawn (each gets a
-    calendar cancellation; meetings already held and their answers stay as they were).
+    Returns the cohort and the member's id. The invitations withdrawn after it are
+    network.usecases.cohorts.remove_cohort_member's.
     """
     require_manager(principal, "cohortId")
     cohort = await load_cohort(session, principal, cohort_id, "cohortId")
@@ -257,10 +255,7 @@ async def remove_cohort_member(
     audit.record(
         session, principal, "cohort.member_removed", "Cohort", cohort.id, {"member_id": member.id}
     )
-    await withdraw_from_upcoming_meetings(
-        session, principal, cohort_id=cohort.id, member_id=member.id
-    )
-    return cohort
+    return cohort, member.id
 
 
 async def record_step_progress(

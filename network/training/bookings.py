@@ -26,6 +26,7 @@ from network.contacts.service import get_contacts
 from network.db import utcnow
 from network.kit.errors import DomainError, Errors, NotFound
 from network.kit.loading import rows_by_id
+from network.kit.owed import Job, owe
 from network.kit.pagination import Page, keyset_page
 from network.kit.validation import clean_text
 from network.programme.models import CohortMember
@@ -364,7 +365,10 @@ async def mark_attendance(
     attended: bool,
     now: datetime | None = None,
 ) -> list[Booking]:
-    """Record ATTENDED or NO_SHOW on confirmed bookings of sessions that have started (staff)."""
+    """Record ATTENDED or NO_SHOW on confirmed bookings of sessions that have started (staff).
+
+    Marking ATTENDED owes the certificate job for these bookings (enqueued after commit).
+    """
     require_staff(principal, "bookingIds")
     now = now or utcnow()
     if not booking_ids:
@@ -417,5 +421,7 @@ async def mark_attendance(
                 booking.id,
                 {"from": before, "to": status},
             )
+    if attended:  # once committed, a worker issues the certificates these are owed
+        owe(session, Job.ISSUE_CERTIFICATES, wanted)
     await session.flush()
     return [locked[i] for i in wanted]

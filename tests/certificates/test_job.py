@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.certificates.models import Certificate
 from network.config import Settings
-from network.jobs import ISSUE_CERTIFICATES
 from network.kit.enums import Role
+from network.kit.owed import Job as JobName
 from tests.certificates.conftest import Attended
 from tests.conftest import GraphQL
 from tests.factories import Factory, gid
@@ -59,7 +59,7 @@ async def test_attendance_enqueues_the_job_and_the_job_issues_once(
             for raw in new
         ]
         jobs = [(i.function, sorted(i.args[0])) for i in infos if i is not None]
-        assert jobs == [(ISSUE_CERTIFICATES, ids)]
+        assert jobs == [(JobName.ISSUE_CERTIFICATES, ids)]
         if new:
             await redis.zrem(settings.worker_queue_name, *new)
     finally:

@@ -41,7 +41,7 @@ async def owe_and_enqueue(
             assert message_id is not None
             ids.append(message_id)
         await session.commit()
-        await jobs.after_commit(session)
+        await jobs.flush(session)
     return ids
 
 

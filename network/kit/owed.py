@@ -1,0 +1,58 @@
+"""Jobs a transaction owes: recorded in the session while it runs, enqueued after it commits.
+
+A domain operation that owes work to a worker (deliver these emails, issue these
+certificates) says so with `owe(session, Job.X, ids)`. Nothing is enqueued then: the unit of
+work (`network.db.unit_of_work`) commits, and only after the commit hands what is owed to the
+job queue (`network.jobs.JobQueue.flush`). A rollback forgets it, so a job never points at a row
+that does not exist. The names live here, below the domain, so the domain, the queue facade
+(network/jobs.py) and the worker (workers/main.py) all spell them the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from enum import StrEnum
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+OWED = "network.owed_jobs"  # key in session.info
+
+
+class Job(StrEnum):
+    """The name arq knows each job by."""
+
+    PING = "ping"
+    DELIVER_OUTBOX = "deliver_outbox"
+    ISSUE_CERTIFICATES = "issue_certificates"
+    SWEEP_OUTBOX = "sweep_outbox"
+    SEND_TRAINING_REMINDERS = "send_training_reminders"
+    SEND_MEETING_REMINDERS = "send_meeting_reminders"
+
+
+def owe(session: AsyncSession | Session, job: Job, ids: Iterable[uuid.UUID]) -> None:
+    """Record that, once this transaction commits, `job` must run for these ids."""
+    owed: dict[Job, list[uuid.UUID]] = session.info.setdefault(OWED, {})
+    owed.setdefault(job, []).extend(ids)
+
+
+def take_owed(session: AsyncSession | Session, job: Job) -> list[uuid.UUID]:
+    """The ids owed to `job` by the committed transaction, each once; forgotten after."""
+    owed: dict[Job, list[uuid.UUID]] = session.info.get(OWED, {})
+    return list(dict.fromkeys(owed.pop(job, [])))
+
+
+def take_all_owed(session: AsyncSession | Session) -> dict[Job, list[uuid.UUID]]:
+    """Everything the committed transaction owes, by job; forgotten after."""
+    owed: dict[Job, list[uuid.UUID]] = session.info.pop(OWED, {})
+    return {job: list(dict.fromkeys(ids)) for job, ids in owed.items() if ids}
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    # Only the outermost transaction: a savepoint rolled back inside it keeps what the
+    # enclosing transaction still owes.
+    if previous_transaction.parent is None:
+        session.info.pop(OWED, None)
