@@ -1,8 +1,7 @@
 """Imports every model so that metadata is complete (for Alembic and the tests)."""
 
 from network.audit.models import AuditEvent
-from network.auth.login_links import LoginLink
-from network.auth.models import ApiToken, PortalSignIn, User
+from network.auth.models import ApiToken, LoginLink, PortalSignIn, User
 from network.certificates.models import Certificate, CertificateCounter
 from network.contacts.models import Contact
 from network.db import Base

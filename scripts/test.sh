@@ -11,6 +11,8 @@ $BIN/ruff check .
 $BIN/ruff format --check .
 echo "== mypy"
 $BIN/mypy
+echo "== import layers (pyproject.toml [tool.importlinter])"
+$BIN/lint-imports
 echo "== migrations (fresh database, upgrade, alembic check)"
 $BIN/python scripts/ensure_database.py "$TEST_DATABASE_URL" --recreate
 DATABASE_URL=$TEST_DATABASE_URL $BIN/network migrate

@@ -1,192 +1,61 @@
-"""The dependency rule of DESIGN.md as a test over the source: arrows point inward only."""
+"""What the import contracts (pyproject.toml [tool.importlinter], run by `lint-imports`) rely on.
+
+import-linter checks the layers and the forbidden imports; it cannot see a new package that no
+contract names, so these tests make sure every package of network/ is placed in one.
+"""
 
 from __future__ import annotations
 
-import ast
+import tomllib
 from pathlib import Path
-
-import pytest
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "network"
 
-FACE_FOLDERS = ("network.api", "network.portal")
-# network.jobs is the faces' shared arq facade (enqueue by name): face-side, used by all faces.
-FACE_MODULES = ("network.app", "network.cli", "network.jobs")
-# What only a face may import: the web and job frameworks, and the faces themselves.
-FACE_ONLY = (
-    "fastapi",
-    "starlette",
-    "strawberry",
-    "graphql",
-    "arq",
-    "network.api",
-    "network.portal",
-    "workers",
-)
-# Email rendering is a domain concern of messaging; nowhere else in the domain renders templates.
-JINJA_ALLOWED = ("network.messaging",)
-# The web app enqueues jobs by name; of the faces only the command line starts a worker.
-WORKERS_ALLOWED = ("network.cli",)
+# Not domain packages: the faces and the infrastructure every layer may use.
+FACES = {"api", "portal", "app", "cli", "jobs"}
+INFRASTRUCTURE = {"db", "config", "mailbox", "models", "static"}
 
 
-def module_name(path: Path) -> str:
-    """The dotted module name of a file under the repository root."""
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+def contracts() -> dict[str, dict[str, Any]]:
+    """The import-linter contracts of pyproject.toml, by id."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
 
 
-def imported_names(source: str, module: str, *, is_package: bool = False) -> set[str]:
-    """Every module a source file imports (relative imports resolved), wherever it imports it."""
-    names: set[str] = set()
-    package = module if is_package else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join([*base, node.module] if node.module else base)
-            else:
-                target = node.module or ""
-            names.add(target)
-            names.update(f"{target}.{alias.name}" for alias in node.names)
+def top_level_names() -> set[str]:
+    """The packages and modules directly inside network/ (not network/__init__ itself)."""
+    names = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    names |= {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
     return names
 
 
-def within(name: str, prefixes: tuple[str, ...]) -> bool:
-    """Whether a dotted name is one of the prefixes or inside one of them."""
-    return any(name == p or name.startswith(p + ".") for p in prefixes)
+def layered_names() -> set[str]:
+    """The top-level names of network/ that the layers contract places."""
+    names: set[str] = set()
+    for layer in contracts()["domain-layers"]["layers"]:
+        for module in layer.replace("|", ":").split(":"):
+            names.add(module.strip().split(".")[0])
+    return names
 
 
-def violations(module: str, names: set[str]) -> list[str]:
-    """The imports of `module` that break the dependency rule, as 'module -> name'."""
-    found: set[str] = set()
-    is_face = within(module, FACE_FOLDERS) or module in FACE_MODULES
-    for name in names:
-        if not is_face and within(name, FACE_ONLY):
-            found.add(name)
-        if within(name, ("workers",)) and not within(module, WORKERS_ALLOWED):
-            found.add(name)
-        if within(name, ("jinja2",)) and not (
-            within(module, JINJA_ALLOWED) or within(module, ("network.portal",))
-        ):
-            found.add(name)
-    return sorted(f"{module} -> {name}" for name in found)
+def test_every_package_of_network_is_a_face_infrastructure_or_a_layer() -> None:
+    unplaced = top_level_names() - FACES - INFRASTRUCTURE - layered_names()
+    assert unplaced == set()
 
 
-def source_files() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+def test_every_domain_package_is_kept_from_the_faces() -> None:
+    guarded = {m.removeprefix("network.") for m in contracts()["domain-no-faces"]["source_modules"]}
+    assert layered_names() <= guarded
 
 
-def test_the_package_obeys_the_dependency_rule() -> None:
-    problems: list[str] = []
-    for path in source_files():
-        module = module_name(path)
-        names = imported_names(
-            path.read_text(encoding="utf-8"), module, is_package=path.name == "__init__.py"
-        )
-        problems.extend(violations(module, names))
-    assert problems == []
-
-
-def test_the_checker_sees_every_module() -> None:
-    modules = {module_name(p) for p in source_files()}
-    assert {"network.members.service", "network.api.schema", "network.cli"} <= modules
-
-
-# ------------------------------------------------------------------ the checker itself
-
-
-@pytest.mark.parametrize(
-    ("module", "source", "expected"),
-    [
-        (
-            "network.members.service",
-            "import strawberry\n",
-            ["network.members.service -> strawberry"],
-        ),
-        (
-            "network.members.service",
-            "from fastapi import Request\n",
-            ["network.members.service -> fastapi", "network.members.service -> fastapi.Request"],
-        ),
-        (
-            "network.contacts.service",
-            "def later():\n    from network.api.types import Contact\n",
-            [
-                "network.contacts.service -> network.api.types",
-                "network.contacts.service -> network.api.types.Contact",
-            ],
-        ),
-        (
-            "network.programme.service",
-            "from ..api import schema\n",
-            [
-                "network.programme.service -> network.api",
-                "network.programme.service -> network.api.schema",
-            ],
-        ),
-        ("network.kit.ids", "import arq.connections\n", ["network.kit.ids -> arq.connections"]),
-        (
-            "network.db",
-            "from starlette.requests import Request\n",
-            [
-                "network.db -> starlette.requests",
-                "network.db -> starlette.requests.Request",
-            ],
-        ),
-        ("network.members.service", "import jinja2\n", ["network.members.service -> jinja2"]),
-        (
-            "network.kit.text",
-            "from jinja2 import Environment\n",
-            [
-                "network.kit.text -> jinja2",
-                "network.kit.text -> jinja2.Environment",
-            ],
-        ),
-        ("network.messaging.render", "import jinja2\n", []),
-        (
-            "network.messaging.render",
-            "import strawberry\n",
-            ["network.messaging.render -> strawberry"],
-        ),
-        (
-            "network.members.service",
-            "import workers.main\n",
-            ["network.members.service -> workers.main"],
-        ),
-        (
-            "network.api.mutations",
-            "from workers import main\n",
-            [
-                "network.api.mutations -> workers",
-                "network.api.mutations -> workers.main",
-            ],
-        ),
-        ("network.app", "import workers\n", ["network.app -> workers"]),
-        ("network.cli", "from workers.main import WorkerSettings\n", []),
-        ("network.api.schema", "import strawberry\nfrom fastapi import FastAPI\n", []),
-        ("network.portal.routes", "import jinja2\nfrom fastapi import APIRouter\n", []),
-        ("network.members.service", "from network.members.models import Member\n", []),
-        ("network.members.service", "import fastapi_utils_lookalike\n", []),
-    ],
-)
-def test_the_checker_flags_violations_and_only_them(
-    module: str, source: str, expected: list[str]
-) -> None:
-    assert violations(module, imported_names(source, module)) == expected
-
-
-def test_relative_imports_resolve_from_the_importing_module() -> None:
-    assert imported_names("from . import models\n", "network.members.service") == {
-        "network.members",
-        "network.members.models",
+def test_every_module_of_auth_is_placed() -> None:
+    # auth is split across two layers (who asks / accounts), module by module.
+    layered = {
+        module.strip()
+        for layer in contracts()["domain-layers"]["layers"]
+        for module in layer.replace("|", ":").split(":")
     }
-    assert imported_names("from .. import api\n", "network.members", is_package=True) == {
-        "network",
-        "network.api",
-    }
+    modules = {f"auth.{p.stem}" for p in (PACKAGE / "auth").glob("*.py") if p.stem != "__init__"}
+    assert modules - layered == set()

@@ -20,7 +20,7 @@ from network.auth.principal import Principal
 from network.auth.scope import contact_condition
 from network.contacts.models import Contact
 from network.db import utcnow
-from network.kit.enums import EMAIL_KINDS
+from network.kit.enums import EMAIL_KINDS as EMAIL_KINDS  # the portal reads it here
 from network.kit.errors import DomainError, Errors
 from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import enum
 
+# The kinds of email a contact may opt out of (Contact.email_opt_outs, OutboxMessage.kind).
+EMAIL_KINDS = ("programme", "training", "newsletter")
+
 
 class Network(enum.StrEnum):
     """The two member networks."""

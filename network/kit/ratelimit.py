@@ -19,6 +19,11 @@ EMAIL_ASKS_PER_ADDRESS = 3
 EMAIL_ASKS_PER_CLIENT = 10
 EMAIL_ASKS_WINDOW_SECONDS = 15 * 60
 
+# Certificate verification lookups (the public page and `verifyCertificate`): per client
+# address, so guessing codes is slow.
+VERIFY_LIMIT = 30
+VERIFY_WINDOW_SECONDS = 60
+
 
 async def over_limit(redis: Any, key: str, limit: int, window_seconds: int) -> bool:
     """Count one request under `key`; True once more than `limit` came within the window
@@ -50,3 +55,13 @@ async def too_many_email_asks(redis: Any, what: str, email: str, client: str) ->
         redis, f"asks:{what}:client:{client}", EMAIL_ASKS_PER_CLIENT, EMAIL_ASKS_WINDOW_SECONDS
     )
     return by_address or by_client
+
+
+def rate_key(client: str) -> str:
+    """The Redis key counting a client's verification lookups in the current window."""
+    return f"network:verify-rate:{client}"
+
+
+async def over_verify_limit(redis: Any, client: str) -> bool:
+    """Count one verification lookup; True once the client passed the limit in the window."""
+    return await over_limit(redis, rate_key(client), VERIFY_LIMIT, VERIFY_WINDOW_SECONDS)

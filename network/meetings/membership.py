@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import ColumnElement, Row, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit import service as audit
@@ -210,44 +211,14 @@ async def withdraw_from_upcoming_meetings(
     ).all()
     withdrawn = 0
     for meeting in upcoming:
-        rows = (
-            await session.execute(
-                select(
-                    invitations.id,
-                    invitations.contact_id,
-                    invitations.response,
-                    Contact.email,
-                    Contact.first_name,
-                    Contact.last_name,
-                    Contact.language,
-                    Contact.archived_at,
-                    Contact.email_opt_outs,
-                )
-                .join(Contact, Contact.id == invitations.contact_id)
-                .where(invitations.meeting_id == meeting.id, whose)
-                .order_by(Contact.last_name, Contact.first_name, Contact.id)
-                .with_for_update(of=MeetingInvitation)
-            )
-        ).all()
+        rows = await _invitations_of(session, meeting.id, whose)
         if not rows:
             continue
         ids = [row.id for row in rows]
         await drop_planned(session, meeting.id, ReminderStatus.SKIPPED, invitation_ids=ids)
         meeting.sequence += 1
         await session.flush()
-        told = [
-            Invitee(
-                invitation_id=row.id,
-                contact_id=row.contact_id,
-                email=row.email,
-                first_name=row.first_name,
-                last_name=row.last_name,
-                language=row.language,
-                response=RsvpResponse(row.response) if row.response else None,
-            )
-            for row in rows
-            if row.archived_at is None and EMAIL_KIND not in row.email_opt_outs
-        ]
+        told = _to_tell(rows)
         await queue_emails(session, emails.withdrawals(MeetingFacts.of(meeting), told))
         # The reminders go with their invitations (ON DELETE CASCADE).
         await session.execute(
@@ -269,3 +240,45 @@ async def withdraw_from_upcoming_meetings(
             },
         )
     return withdrawn
+
+
+async def _invitations_of(
+    session: AsyncSession, meeting_id: uuid.UUID, whose: ColumnElement[bool]
+) -> Sequence[Row[Any]]:
+    """The meeting's invitations of the chosen contacts, locked, with what a notice needs."""
+    return (
+        await session.execute(
+            select(
+                invitations.id,
+                invitations.contact_id,
+                invitations.response,
+                Contact.email,
+                Contact.first_name,
+                Contact.last_name,
+                Contact.language,
+                Contact.archived_at,
+                Contact.email_opt_outs,
+            )
+            .join(Contact, Contact.id == invitations.contact_id)
+            .where(invitations.meeting_id == meeting_id, whose)
+            .order_by(Contact.last_name, Contact.first_name, Contact.id)
+            .with_for_update(of=MeetingInvitation)
+        )
+    ).all()
+
+
+def _to_tell(rows: Sequence[Row[Any]]) -> list[Invitee]:
+    """The withdrawn invitees who get a cancellation: live, and taking programme emails."""
+    return [
+        Invitee(
+            invitation_id=row.id,
+            contact_id=row.contact_id,
+            email=row.email,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            language=row.language,
+            response=RsvpResponse(row.response) if row.response else None,
+        )
+        for row in rows
+        if row.archived_at is None and EMAIL_KIND not in row.email_opt_outs
+    ]

@@ -1,34 +1,33 @@
-"""Network meetings: schedule, reschedule, cancel, answer; who may, and what each one owes.
+"""Network meetings: schedule, reschedule, cancel; who may, and what each one owes.
 
 Reads go through network/meetings/repository.py (one scope per entity); who is invited and
 when reminders fall due is network/meetings/planning.py; the emails are composed in
-network/meetings/emails.py and owed through the outbox in the same transaction.
+network/meetings/emails.py and owed through the outbox in the same transaction. Answering
+(also by an email's token) and the .ics downloads are network/meetings/responses.py.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit import service as audit
 from network.auth.policy import require_manager, require_staff
-from network.auth.principal import Principal, PrincipalKind
+from network.auth.principal import Principal
 from network.auth.scope import cohort_condition, contact_condition
 from network.contacts.models import Contact
 from network.db import utcnow
-from network.kit.calendar import CalendarMethod, build_calendar
-from network.kit.enums import MeetingStatus, Network, RsvpResponse, StarStep
-from network.kit.errors import DomainError, Errors, NotFound
+from network.kit.enums import MeetingStatus, Network, StarStep
+from network.kit.errors import Errors, NotFound
 from network.kit.loading import load_visible
 from network.kit.sentinel import UNSET
 from network.kit.validation import clean_text
-from network.meetings import emails, links
+from network.meetings import emails
 from network.meetings.emails import EMAIL_KIND, MeetingFacts, queue_emails
 from network.meetings.models import MeetingInvitation, NetworkMeeting, ReminderStatus
 from network.meetings.planning import (
@@ -40,6 +39,14 @@ from network.meetings.planning import (
     plan_reminders,
 )
 from network.meetings.repository import meeting_condition
+
+# Answering, by token too, and the .ics downloads live in responses.py; re-exported for the faces.
+from network.meetings.responses import TokenInvitation as TokenInvitation
+from network.meetings.responses import ics_for_download as ics_for_download
+from network.meetings.responses import invitation_by_token as invitation_by_token
+from network.meetings.responses import meeting_for_ics_link as meeting_for_ics_link
+from network.meetings.responses import respond_by_token as respond_by_token
+from network.meetings.responses import rsvp as rsvp
 from network.meetings.validation import (
     as_utc,
     clean_agenda,
@@ -47,6 +54,7 @@ from network.meetings.validation import (
     clean_times,
     clean_url,
     clean_zone,
+    require_upcoming,
 )
 from network.programme.models import Cohort
 
@@ -112,18 +120,7 @@ async def schedule_meeting(
     require_manager(principal, "cohortId")
     now = utcnow()
     errors = Errors()
-    cohort: Cohort | None = None
-    if cohort_id is not None:
-        cohort = await _load_cohort(session, principal, cohort_id)
-        if network is not None and network != cohort.network:
-            errors.add("network", "WRONG_NETWORK", "The cohort belongs to another network.")
-        network = cohort.network
-    elif network is not None:
-        require_staff(principal, "network")
-    else:
-        errors.add(
-            "cohortId", "REQUIRED", "Give a cohort, or a network for a network-wide meeting."
-        )
+    cohort, network = await _whose_meeting(session, principal, errors, cohort_id, network)
     if after_step is None:
         errors.add("afterStep", "REQUIRED", "Name the star step the meeting follows.")
     clean_title = clean_text(errors, "title", title)
@@ -164,6 +161,18 @@ async def schedule_meeting(
     invitees = await invite(session, meeting, audience)
     planned = await plan_reminders(session, meeting, now=now)
     await queue_emails(session, emails.invitations(MeetingFacts.of(meeting), invitees))
+    _record_scheduled(session, principal, meeting, invited=len(invitees), planned=planned)
+    return meeting
+
+
+def _record_scheduled(
+    session: AsyncSession,
+    principal: Principal,
+    meeting: NetworkMeeting,
+    *,
+    invited: int,
+    planned: int,
+) -> None:
     audit.record(
         session,
         principal,
@@ -172,17 +181,38 @@ async def schedule_meeting(
         meeting.id,
         {
             "cohort_id": meeting.cohort_id,
-            "network": network,
-            "after_step": after_step,
-            "title": clean_title,
-            "starts_at": start,
-            "ends_at": end,
-            "time_zone": zone,
-            "invited": len(invitees),
+            "network": meeting.network,
+            "after_step": meeting.after_step,
+            "title": meeting.title,
+            "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at,
+            "time_zone": meeting.time_zone,
+            "invited": invited,
             "reminders_planned": planned,
         },
     )
-    return meeting
+
+
+async def _whose_meeting(
+    session: AsyncSession,
+    principal: Principal,
+    errors: Errors,
+    cohort_id: uuid.UUID | None,
+    network: Network | None,
+) -> tuple[Cohort | None, Network | None]:
+    """The meeting's cohort (if any) and network; a network-wide meeting is staff's."""
+    if cohort_id is not None:
+        cohort = await _load_cohort(session, principal, cohort_id)
+        if network is not None and network != cohort.network:
+            errors.add("network", "WRONG_NETWORK", "The cohort belongs to another network.")
+        return cohort, cohort.network
+    if network is not None:
+        require_staff(principal, "network")
+    else:
+        errors.add(
+            "cohortId", "REQUIRED", "Give a cohort, or a network for a network-wide meeting."
+        )
+    return None, network
 
 
 async def _check_chosen_contacts(
@@ -244,7 +274,7 @@ async def reschedule_meeting(
     meeting = await load_meeting(session, principal, meeting_id, "meetingId")
     require_meeting_manager(principal, meeting, "meetingId")
     now = utcnow()
-    _require_upcoming(meeting, now)
+    require_upcoming(meeting, now)
     errors = Errors()
     zone = meeting.time_zone if time_zone is UNSET else clean_zone(errors, "timeZone", time_zone)
     # A new zone alone does not move the meeting; a new start alone keeps its length.
@@ -290,13 +320,6 @@ async def reschedule_meeting(
     return meeting
 
 
-def _require_upcoming(meeting: NetworkMeeting, now: datetime) -> None:
-    if meeting.status is MeetingStatus.CANCELLED:
-        raise DomainError.one("meetingId", "CANCELLED", "This meeting was cancelled.")
-    if meeting.starts_at <= now:
-        raise DomainError.one("meetingId", "STARTED", "This meeting has already started.")
-
-
 async def cancel_meeting(
     session: AsyncSession,
     principal: Principal,
@@ -308,7 +331,7 @@ async def cancel_meeting(
     meeting = await load_meeting(session, principal, meeting_id, "meetingId")
     require_meeting_manager(principal, meeting, "meetingId")
     now = utcnow()
-    _require_upcoming(meeting, now)
+    require_upcoming(meeting, now)
     errors = Errors()
     clean_reason = clean_text(errors, "reason", reason, required=False, max_length=2000)
     errors.raise_if_any()
@@ -329,164 +352,3 @@ async def cancel_meeting(
         {"reason": clean_reason, "notified": len(invitees)},
     )
     return meeting
-
-
-async def _record_response(
-    session: AsyncSession,
-    principal: Principal,
-    meeting: NetworkMeeting,
-    invitation: MeetingInvitation,
-    response: RsvpResponse,
-) -> MeetingInvitation:
-    now = utcnow()
-    _require_upcoming(meeting, now)
-    before = invitation.response
-    if before == response:
-        return invitation
-    invitation.response = response
-    invitation.responded_at = now
-    await session.flush()
-    if response is RsvpResponse.NO:
-        await drop_planned(session, meeting.id, ReminderStatus.SKIPPED, invitation.id)
-    elif before is RsvpResponse.NO:
-        await plan_reminders(session, meeting, now=now, invitation_id=invitation.id)
-    audit.record(
-        session,
-        principal,
-        "meeting.rsvp",
-        "NetworkMeeting",
-        meeting.id,
-        {"contact_id": invitation.contact_id, "from": before, "to": response},
-    )
-    return invitation
-
-
-async def rsvp(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    meeting_id: uuid.UUID | None,
-    contact_id: uuid.UUID | None,
-    response: RsvpResponse,
-) -> MeetingInvitation:
-    """Record an invitee's answer (staff, the cohort's partner, or the invitee signed in)."""
-    meeting = await _load_meeting_shared(session, principal, meeting_id)
-    invitation = (
-        await session.scalars(
-            select(MeetingInvitation)
-            .join(Contact, Contact.id == MeetingInvitation.contact_id)
-            .where(
-                MeetingInvitation.meeting_id == meeting.id,
-                MeetingInvitation.contact_id == contact_id,
-                contact_condition(principal),
-            )
-            .with_for_update(of=MeetingInvitation)
-        )
-    ).one_or_none()
-    if invitation is None:
-        raise DomainError.one(
-            "contactId", "NOT_INVITED", "This contact is not invited to the meeting."
-        )
-    return await _record_response(session, principal, meeting, invitation, response)
-
-
-async def _load_meeting_shared(
-    session: AsyncSession, principal: Principal, meeting_id: uuid.UUID | None
-) -> NetworkMeeting:
-    """The meeting, share-locked so a concurrent reschedule or cancel waits for the answer."""
-    if meeting_id is None:
-        raise NotFound("meetingId", "meeting")
-    statement = (
-        select(NetworkMeeting)
-        .where(NetworkMeeting.id == meeting_id, meeting_condition(principal, NetworkMeeting.id))
-        .with_for_update(read=True)
-    )
-    meeting = (await session.scalars(statement)).one_or_none()
-    if meeting is None:
-        raise NotFound("meetingId", "meeting")
-    return meeting
-
-
-@dataclass(frozen=True, slots=True)
-class TokenInvitation:
-    """What the RSVP page shows: the invitation, its meeting and the invitee's first name."""
-
-    invitation: Any
-    meeting: Any
-    first_name: str
-    language: str
-
-
-async def invitation_by_token(session: AsyncSession, token: str) -> TokenInvitation | None:
-    """The invitation a signed RSVP token names, or None when the token is not genuine."""
-    invitation_id = links.invitation_id_from_token(token)
-    if invitation_id is None:
-        return None
-    statement = (
-        select(
-            *invitations,
-            contacts.first_name.label("contact_first_name"),
-            contacts.language.label("contact_language"),
-        )
-        .join(Contact, Contact.id == invitations.contact_id)
-        .where(invitations.id == invitation_id)
-    )
-    row = (await session.execute(statement)).first()
-    if row is None:
-        return None
-    meeting = (await session.execute(select(*meetings).where(meetings.id == row.meeting_id))).one()
-    return TokenInvitation(
-        invitation=row,
-        meeting=meeting,
-        first_name=row.contact_first_name,
-        language=row.contact_language,
-    )
-
-
-async def respond_by_token(
-    session: AsyncSession, token: str, response: RsvpResponse
-) -> MeetingInvitation:
-    """Record the answer given through the signed link in an email (no login needed)."""
-    invitation_id = links.invitation_id_from_token(token)
-    if invitation_id is None:
-        raise NotFound("token", "invitation")
-    meeting_id = (
-        await session.scalars(
-            select(MeetingInvitation.meeting_id).where(MeetingInvitation.id == invitation_id)
-        )
-    ).one_or_none()
-    if meeting_id is None:
-        raise NotFound("token", "invitation")
-    # The meeting first, then the invitation: the order a withdrawal locks them in.
-    meeting = (
-        await session.scalars(
-            select(NetworkMeeting).where(NetworkMeeting.id == meeting_id).with_for_update(read=True)
-        )
-    ).one()
-    invitation = (
-        await session.scalars(
-            select(MeetingInvitation).where(MeetingInvitation.id == invitation_id).with_for_update()
-        )
-    ).one_or_none()
-    if invitation is None:  # withdrawn in the meantime
-        raise NotFound("token", "invitation")
-    invitee = Principal(PrincipalKind.MEMBER, contact_id=invitation.contact_id)
-    return await _record_response(session, invitee, meeting, invitation, response)
-
-
-def ics_for_download(meeting: Any) -> bytes:
-    """The meeting's .ics file for a download link (METHOD:PUBLISH, same UID and SEQUENCE)."""
-    event = emails.calendar_event(MeetingFacts.of(meeting))
-    if meeting.status == MeetingStatus.CANCELLED:
-        event = replace(event, cancelled=True)
-    # DTSTAMP is the last change, so the same meeting state always gives the same bytes.
-    return build_calendar(event, CalendarMethod.PUBLISH, stamp=meeting.updated_at)
-
-
-async def meeting_for_ics_link(
-    session: AsyncSession, meeting_id: uuid.UUID, signature: str
-) -> Row[Any] | None:
-    """The meeting a signed .ics link names, or None when the signature is not genuine."""
-    if not links.ics_signature_valid(meeting_id, signature):
-        return None
-    return (await session.execute(select(*meetings).where(meetings.id == meeting_id))).first()

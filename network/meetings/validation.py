@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from network.kit.errors import Errors
+from network.kit.enums import MeetingStatus
+from network.kit.errors import DomainError, Errors
 from network.meetings.formatting import is_time_zone
-from network.meetings.models import DEFAULT_REMINDER_OFFSETS
+from network.meetings.models import DEFAULT_REMINDER_OFFSETS, NetworkMeeting
 
 MAX_OFFSETS = 10
 MAX_OFFSET_MINUTES = 90 * 24 * 60
@@ -113,3 +114,11 @@ def clean_offsets(errors: Errors, values_: Sequence[int] | None) -> list[int]:
             f"Each reminder is 1 to {MAX_OFFSET_MINUTES} minutes (90 days) before the start.",
         )
     return cleaned
+
+
+def require_upcoming(meeting: NetworkMeeting, now: datetime) -> None:
+    """Refuse a change to a meeting that was cancelled or has started."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise DomainError.one("meetingId", "CANCELLED", "This meeting was cancelled.")
+    if meeting.starts_at <= now:
+        raise DomainError.one("meetingId", "STARTED", "This meeting has already started.")

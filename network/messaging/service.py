@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from email_validator import EmailNotValidError, validate_email
@@ -34,7 +34,9 @@ from network.kit.pagination import Page, keyset_page
 from network.kit.validation import LANGUAGES
 from network.messaging.mime import AttachmentLike, is_safe_header_value
 from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
-from network.messaging.rendering import Renderer
+
+if TYPE_CHECKING:
+    from network.messaging.rendering import Renderer
 
 outbox = cast(Table, OutboxMessage.__table__)
 attachments_table = cast(Table, OutboxAttachment.__table__)
@@ -55,6 +57,9 @@ _INSERT = (
 @lru_cache(maxsize=1)
 def default_renderer() -> Renderer:
     """The templates under emails/, loaded once per process."""
+    # Imported here: Jinja is needed to render an email, not to import the GraphQL schema.
+    from network.messaging.rendering import Renderer
+
     return Renderer()
 
 

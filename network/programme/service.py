@@ -258,6 +258,51 @@ async def leave_cohort(
     return cohort, member.id
 
 
+async def _locked_progress(
+    session: AsyncSession, cohort_id: uuid.UUID, member_id: uuid.UUID, step: StarStep
+) -> StepProgress | None:
+    """The member's progress record of the step, locked; the member must be in the cohort."""
+    in_cohort = await session.execute(
+        select(CohortMember.member_id).where(
+            CohortMember.cohort_id == cohort_id, CohortMember.member_id == member_id
+        )
+    )
+    if in_cohort.first() is None:
+        raise DomainError.one("memberId", "NOT_IN_COHORT", "This member is not in the cohort.")
+    return (
+        await session.scalars(
+            select(StepProgress)
+            .where(
+                StepProgress.cohort_id == cohort_id,
+                StepProgress.member_id == member_id,
+                StepProgress.step == step,
+            )
+            .with_for_update()
+        )
+    ).one_or_none()
+
+
+def _check_step_dates(
+    errors: Errors,
+    status: StepStatus,
+    started_on: date | None,
+    completed_on: date | None,
+    today: date,
+) -> None:
+    """Dates given fit the status, are not in the future, and are in 2000 or later."""
+    if started_on is not None and status is StepStatus.NOT_STARTED:
+        errors.add("startedOn", "NOT_STARTED", "A step that has not started has no start date.")
+    if started_on is not None and started_on > today:
+        errors.add("startedOn", "IN_FUTURE", "A step cannot start in the future.")
+    if completed_on is not None and status is not StepStatus.COMPLETED:
+        errors.add("completedOn", "NOT_COMPLETED", "Only a completed step has a completion date.")
+    if completed_on is not None and completed_on > today:
+        errors.add("completedOn", "IN_FUTURE", "A step cannot be completed in the future.")
+    for field, day in (("startedOn", started_on), ("completedOn", completed_on)):
+        if day is not None and day < EARLIEST_PROGRESS_DATE and not errors.has(field):
+            errors.add(field, "TOO_EARLY", "A step date is in 2000 or later.")
+
+
 async def record_step_progress(
     session: AsyncSession,
     principal: Principal,
@@ -275,37 +320,10 @@ async def record_step_progress(
     require_manager(principal, "cohortId")
     cohort = await load_cohort(session, principal, cohort_id, "cohortId")
     member = await load_member(session, principal, member_id, "memberId")
-    in_cohort = await session.execute(
-        select(CohortMember.member_id).where(
-            CohortMember.cohort_id == cohort.id, CohortMember.member_id == member.id
-        )
-    )
-    if in_cohort.first() is None:
-        raise DomainError.one("memberId", "NOT_IN_COHORT", "This member is not in the cohort.")
-    record = (
-        await session.scalars(
-            select(StepProgress)
-            .where(
-                StepProgress.cohort_id == cohort.id,
-                StepProgress.member_id == member.id,
-                StepProgress.step == step,
-            )
-            .with_for_update()
-        )
-    ).one_or_none()
+    record = await _locked_progress(session, cohort.id, member.id, step)
     errors = Errors()
     today = utcnow().date()
-    if started_on is not None and status is StepStatus.NOT_STARTED:
-        errors.add("startedOn", "NOT_STARTED", "A step that has not started has no start date.")
-    if started_on is not None and started_on > today:
-        errors.add("startedOn", "IN_FUTURE", "A step cannot start in the future.")
-    if completed_on is not None and status is not StepStatus.COMPLETED:
-        errors.add("completedOn", "NOT_COMPLETED", "Only a completed step has a completion date.")
-    if completed_on is not None and completed_on > today:
-        errors.add("completedOn", "IN_FUTURE", "A step cannot be completed in the future.")
-    for field, day in (("startedOn", started_on), ("completedOn", completed_on)):
-        if day is not None and day < EARLIEST_PROGRESS_DATE and not errors.has(field):
-            errors.add(field, "TOO_EARLY", "A step date is in 2000 or later.")
+    _check_step_dates(errors, status, started_on, completed_on, today)
     clean_notes = clean_paragraphs(errors, "notes", notes, max_length=MAX_PROGRESS_TEXT)
     clean_plan = clean_paragraphs(errors, "actionPlan", action_plan, max_length=MAX_PROGRESS_TEXT)
     new_start: date | None = None

@@ -179,6 +179,40 @@ async def _eligible(session: AsyncSession, training: TrainingSession, contact: A
     return True
 
 
+async def _refuse_unbookable(
+    session: AsyncSession,
+    training: TrainingSession,
+    contact: Row[Any],
+    *,
+    already: int,
+    now: datetime,
+) -> None:
+    """Raise unless the session takes bookings now and the contact may book a seat on it."""
+    errors = Errors()
+    if training.status is TrainingSessionStatus.CANCELLED:
+        errors.add("sessionId", "SESSION_CANCELLED", "This session was cancelled.")
+    elif now >= (training.booking_deadline or training.starts_at):
+        closed = training.booking_deadline or training.starts_at
+        errors.add(
+            "sessionId",
+            "BOOKING_CLOSED",
+            f"Bookings for this session closed at {closed.isoformat()}.",
+        )
+    if contact.archived_at is not None:
+        errors.add("contactId", "ARCHIVED", "This contact is archived.")
+    elif already:
+        errors.add(
+            "contactId", "ALREADY_BOOKED", "This contact already has a booking on this session."
+        )
+    elif not await _eligible(session, training, contact):
+        errors.add(
+            "contactId",
+            "NOT_ELIGIBLE",
+            "This session is reserved for another organisation or cohort.",
+        )
+    errors.raise_if_any()
+
+
 async def book_training(
     session: AsyncSession,
     principal: Principal,
@@ -215,29 +249,7 @@ async def book_training(
             ).where(Booking.session_id == training.id)
         )
     ).one()
-    errors = Errors()
-    if training.status is TrainingSessionStatus.CANCELLED:
-        errors.add("sessionId", "SESSION_CANCELLED", "This session was cancelled.")
-    elif now >= (training.booking_deadline or training.starts_at):
-        closed = training.booking_deadline or training.starts_at
-        errors.add(
-            "sessionId",
-            "BOOKING_CLOSED",
-            f"Bookings for this session closed at {closed.isoformat()}.",
-        )
-    if contact.archived_at is not None:
-        errors.add("contactId", "ARCHIVED", "This contact is archived.")
-    elif already:
-        errors.add(
-            "contactId", "ALREADY_BOOKED", "This contact already has a booking on this session."
-        )
-    elif not await _eligible(session, training, contact):
-        errors.add(
-            "contactId",
-            "NOT_ELIGIBLE",
-            "This session is reserved for another organisation or cohort.",
-        )
-    errors.raise_if_any()
+    await _refuse_unbookable(session, training, contact, already=already, now=now)
     status = BookingStatus.CONFIRMED if taken < training.capacity else BookingStatus.WAITLISTED
     booking = Booking(
         session_id=training.id,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth.principal import SYSTEM
 from network.contacts.models import Contact
 from network.db import utcnow
-from network.training import bookings, catalogue, sessions
+from network.training import bookings, catalogue, scheduling
 from network.training.enums import CourseFormat
 from network.training.models import Course
 
@@ -126,7 +126,7 @@ async def load_training_demo(session: AsyncSession) -> str:
             continue
         day = (utcnow() + timedelta(days=days)).astimezone(ZoneInfo(zone)).date()
         starts = datetime.combine(day, start, tzinfo=ZoneInfo(zone))
-        training = await sessions.create_training_session(
+        training = await scheduling.create_training_session(
             session,
             SYSTEM,
             course_id=course.id,

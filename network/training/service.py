@@ -1,8 +1,9 @@
 """Training operations, in one place for the faces: `from network.training import service`.
 
-The operations live in small modules by use case: catalogue (courses), sessions (scheduling,
-changes, cancellation, the calendar file), bookings (booking, waiting list, cancelling,
-attendance) and reminders (the two-day due-scan).
+The operations live in small modules by use case: catalogue (courses), sessions (listing,
+seats, the calendar file), scheduling (scheduling, changes, cancellation; its field rules are
+session_rules), bookings (booking, waiting list, cancelling, attendance) and reminders (the
+two-day due-scan).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.training.bookings import (
     BookingQuery,
     book_training,
+    booked_contact_ids,
     bookings_of_sessions,
     cancel_booking,
     get_bookings,
@@ -31,15 +33,14 @@ from network.training.ics import CONTENT_TYPE as ICS_CONTENT_TYPE
 from network.training.ics import file_name as ics_file_name
 from network.training.notices import ics_url, organizer
 from network.training.reminders import queue_due_reminders
+from network.training.scheduling import create_training_session, update_training_session
 from network.training.sessions import (
     SeatCounts,
     SessionQuery,
     booking_open,
-    create_training_session,
     get_sessions,
     list_sessions,
     seat_counts,
-    update_training_session,
 )
 from network.training.sessions import calendar_file as _calendar_file
 
@@ -50,6 +51,7 @@ __all__ = [
     "SeatCounts",
     "SessionQuery",
     "book_training",
+    "booked_contact_ids",
     "booking_open",
     "bookings_of_sessions",
     "calendar_file",

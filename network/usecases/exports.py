@@ -1,7 +1,6 @@
 """A cohort's contacts and bookings as flat rows, for the partner's CSV exports.
 
-Above programme, contacts, training and certificates, so it lives with the use cases (it was
-network.programme.exports).
+Above programme, contacts, training and certificates, so it lives with the use cases.
 
 Each export is one query built from the entities' own `readable(principal)` statements, so it
 shows exactly what the API would let the principal see, and costs no query per row.
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth.principal import Principal
 from network.certificates import service as certificates
 from network.certificates.enums import CertificateStatus
+from network.certificates.models import Certificate
 from network.contacts import service as contacts
 from network.members import service as members
 from network.programme.models import CohortMember
@@ -60,7 +60,7 @@ async def cohort_bookings(
     orgs = members.readable(principal).subquery("orgs")
     issued = (
         certificates.readable(principal)
-        .where(certificates.certificates.status != CertificateStatus.SUPERSEDED)
+        .where(Certificate.status != CertificateStatus.SUPERSEDED)
         .subquery("issued")
     )
     statement = (

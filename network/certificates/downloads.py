@@ -1,0 +1,88 @@
+"""Verifying a certificate by its code, and downloading one PDF or a session's ZIP."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.auth.principal import Principal, PrincipalKind
+from network.certificates.enums import CertificateStatus
+from network.certificates.models import Certificate
+from network.certificates.queries import LISTED, Verification, certificates, readable
+
+
+async def verify(session: AsyncSession, code: str) -> Verification | None:
+    """What a verification code certifies, for anyone; None when no certificate has it."""
+    if not code or len(code) > 64 or "\x00" in code:
+        return None
+    replacement = Certificate.__table__.alias("replacement")
+    row = (
+        await session.execute(
+            select(*LISTED, replacement.c.number.label("superseded_by_number"))
+            .outerjoin(replacement, replacement.c.id == certificates.replaced_by_id)
+            .where(certificates.verification_code == code)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return Verification(
+        number=row.number,
+        holder_name=row.holder_name,
+        course_title=row.course_title,
+        session_date=row.session_starts_at,
+        session_date_text=row.session_date_text,
+        issued_at=row.issued_at,
+        cpd_hours=row.cpd_hours,
+        status=row.status,
+        revoked_at=row.revoked_at,
+        revoked_reason=row.revoked_reason,
+        superseded_by_number=row.superseded_by_number,
+    )
+
+
+async def certificate_pdf(
+    session: AsyncSession, principal: Principal, certificate_id: uuid.UUID
+) -> tuple[str, bytes] | None:
+    """The number and stored PDF of a certificate the principal may download; None otherwise."""
+    if not principal.is_authenticated:
+        return None
+    visible = readable(principal).with_only_columns(certificates.id)
+    row = (
+        await session.execute(
+            select(Certificate.number, Certificate.pdf).where(
+                Certificate.id == certificate_id, Certificate.id.in_(visible)
+            )
+        )
+    ).one_or_none()
+    return (row.number, row.pdf) if row else None
+
+
+async def session_zip(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID
+) -> bytes | None:
+    """A ZIP of the session's visible current certificates, for staff and partners; else None."""
+    if not (principal.sees_everything or principal.kind is PrincipalKind.PARTNER):
+        return None
+    visible = readable(principal).with_only_columns(certificates.id)
+    rows = (
+        await session.execute(
+            select(Certificate.number, Certificate.pdf)
+            .where(
+                Certificate.session_id == session_id,
+                Certificate.status != CertificateStatus.SUPERSEDED,
+                Certificate.id.in_(visible),
+            )
+            .order_by(Certificate.number)
+        )
+    ).all()
+    if not rows:
+        return None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for number, document in rows:
+            archive.writestr(f"{number}.pdf", document)
+    return buffer.getvalue()

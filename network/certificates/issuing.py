@@ -1,0 +1,264 @@
+"""Issuing certificates for attended bookings, numbered from a per-year counter.
+
+Numbers come from a per-year counter row locked FOR UPDATE in the issuing transaction, so
+they are unique and without gaps (a rolled-back issue gives its numbers back). The counter is
+locked before looking for bookings that still need a certificate, so two issuers never both
+see the same booking as pending; the partial unique index on `booking_id` is the backstop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.audit import service as audit
+from network.auth.policy import require_staff
+from network.auth.principal import Principal
+from network.certificates.enums import CertificateStatus
+from network.certificates.models import Certificate, CertificateCounter
+from network.certificates.pdf import CertificateSnapshot, render_pdf
+from network.certificates.queries import certificates, download_url, verify_url
+from network.contacts.models import Contact
+from network.db import utcnow
+from network.kit.enums import Network
+from network.kit.errors import DomainError
+from network.kit.loading import load_visible
+from network.members.models import Member
+from network.messaging.mime import Attachment
+from network.messaging.service import queue_email
+from network.training.enums import BookingStatus
+from network.training.models import Booking, Course, TrainingSession
+from network.training.times import format_date, local
+
+NETWORK_NAMES = {
+    Network.CITIZEN_POWERED_COUNCIL: "CitizenPoweredCouncil network",
+    Network.CITIZEN_POWERED_CITY: "CitizenPoweredCity network",
+}
+EMAIL_TEMPLATE = "certificate_issued"
+
+
+async def next_numbers(session: AsyncSession, year: int, count: int) -> list[str]:
+    """Take `count` consecutive numbers of `year`, holding the year's counter row locked."""
+    await session.execute(
+        insert(CertificateCounter)
+        .values(year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    counter = (
+        await session.scalars(
+            select(CertificateCounter)
+            .where(CertificateCounter.year == year)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    first = counter.last_number + 1
+    counter.last_number += count
+    return [f"CPD-{year}-{n:06d}" for n in range(first, first + count)]
+
+
+async def lock_counter(session: AsyncSession, year: int) -> None:
+    """Lock the year's counter row (creating it), so pending bookings are seen by one issuer."""
+    await next_numbers(session, year, 0)
+
+
+def _date_text(training: TrainingSession, language: str) -> str:
+    starts = local(training.starts_at, training.time_zone)
+    text = format_date(starts, language)
+    if language == "cy":
+        english = format_date(starts, "en")
+        return f"{text} / {english}" if english != text else text
+    return text
+
+
+@dataclass(slots=True)
+class _Pending:
+    booking: Booking
+    contact: Contact
+    network_name: str
+
+
+async def _pending(
+    session: AsyncSession, training: TrainingSession, booking_ids: Sequence[uuid.UUID] | None
+) -> list[_Pending]:
+    """ATTENDED bookings of the session that hold no current certificate, in booking order."""
+    has_certificate = select(certificates.booking_id).where(
+        certificates.status != CertificateStatus.SUPERSEDED
+    )
+    statement = (
+        select(Booking, Contact, Member.network)
+        .join(Contact, Contact.id == Booking.contact_id)
+        .join(Member, Member.id == Contact.member_id)
+        .where(
+            Booking.session_id == training.id,
+            Booking.status == BookingStatus.ATTENDED,
+            Booking.id.not_in(has_certificate),
+        )
+        .order_by(Booking.queue_number)
+    )
+    if booking_ids is not None:
+        statement = statement.where(Booking.id.in_(booking_ids))
+    rows = (await session.execute(statement)).all()
+    return [_Pending(b, c, NETWORK_NAMES.get(n, "CitizenPowered network")) for b, c, n in rows]
+
+
+def _render_all(snapshots: list[CertificateSnapshot]) -> list[bytes]:
+    return [render_pdf(s) for s in snapshots]
+
+
+async def _issue(
+    session: AsyncSession,
+    principal: Principal,
+    training: TrainingSession,
+    booking_ids: Sequence[uuid.UUID] | None,
+    now: datetime,
+) -> list[Certificate]:
+    course = await session.get(Course, training.course_id)
+    if course is None or not course.cpd_certified:
+        return []
+    await lock_counter(session, now.year)
+    pending = await _pending(session, training, booking_ids)
+    if not pending:
+        return []
+    numbers = await next_numbers(session, now.year, len(pending))
+    made: list[Certificate] = []
+    snapshots: list[CertificateSnapshot] = []
+    for item, number in zip(pending, numbers, strict=True):
+        contact = item.contact
+        language = contact.language
+        code = secrets.token_urlsafe(16)
+        certificate = Certificate(
+            id=uuid.uuid4(),
+            number=number,
+            verification_code=code,
+            booking_id=item.booking.id,
+            session_id=training.id,
+            contact_id=contact.id,
+            holder_name=f"{contact.first_name} {contact.last_name}",
+            course_title=course.title,
+            session_starts_at=training.starts_at,
+            session_ends_at=training.ends_at,
+            session_date_text=_date_text(training, language),
+            cpd_hours=course.cpd_hours,
+            language=language,
+            issued_at=now,
+            status=CertificateStatus.VALID,
+        )
+        made.append(certificate)
+        snapshots.append(snapshot_of(certificate, item.network_name))
+    # One trip off the event loop for the whole batch: reportlab is CPU-bound.
+    documents = await asyncio.to_thread(_render_all, snapshots)
+    for certificate, document in zip(made, documents, strict=True):
+        certificate.pdf = document
+        certificate.sha256 = hashlib.sha256(document).hexdigest()
+    session.add_all(made)
+    await session.flush()
+    for certificate, item in zip(made, pending, strict=True):
+        audit.record(
+            session,
+            principal,
+            "certificate.issued",
+            "Certificate",
+            certificate.id,
+            {"number": certificate.number, "booking_id": certificate.booking_id},
+        )
+        await owe_email(session, certificate, item.contact)
+    return made
+
+
+def snapshot_of(certificate: Certificate, network_name: str) -> CertificateSnapshot:
+    """What the PDF of a certificate shows."""
+    return CertificateSnapshot(
+        network_name=network_name,
+        holder_name=certificate.holder_name,
+        course_title=certificate.course_title,
+        date_text=certificate.session_date_text,
+        cpd_hours=str(certificate.cpd_hours),
+        number=certificate.number,
+        language=certificate.language,
+        verify_url=verify_url(certificate.verification_code),
+    )
+
+
+async def owe_email(session: AsyncSession, certificate: Certificate, contact: Contact) -> None:
+    """Queue the email that sends a new certificate to its holder."""
+    # A Welsh certificate's date reads "Welsh / English"; each half of the email takes its own.
+    welsh, _, english = certificate.session_date_text.partition(" / ")
+    await queue_email(
+        session,
+        template=EMAIL_TEMPLATE,
+        to_email=contact.email,
+        language=certificate.language,
+        context={
+            "first_name": contact.first_name,
+            "holder_name": certificate.holder_name,
+            "course_title": certificate.course_title,
+            "date": welsh,
+            "en": {"date": english or welsh},
+            "cpd_hours": str(certificate.cpd_hours),
+            "number": certificate.number,
+            "verify_url": verify_url(certificate.verification_code),
+            "download_url": download_url(certificate.id),
+        },
+        dedup_key=f"certificate:{certificate.id}",
+        contact_id=contact.id,
+        attachments=[Attachment(f"{certificate.number}.pdf", "application/pdf", certificate.pdf)],
+    )
+
+
+async def issue_certificates(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    session_id: uuid.UUID | None,
+    now: datetime | None = None,
+) -> list[Certificate]:
+    """Issue a certificate to every attendee of the session who has none yet (staff)."""
+    require_staff(principal, "sessionId")
+    training = await load_visible(
+        session,
+        TrainingSession,
+        session_id,
+        TrainingSession.id.is_not(None),
+        field="sessionId",
+        what="training session",
+        for_update=False,
+    )
+    course = await session.get(Course, training.course_id)
+    if course is None or not course.cpd_certified:
+        raise DomainError.one(
+            "sessionId", "NOT_CPD_CERTIFIED", "This session's course gives no CPD certificate."
+        )
+    return await _issue(session, principal, training, None, now or utcnow())
+
+
+async def issue_for_bookings(
+    session: AsyncSession,
+    principal: Principal,
+    booking_ids: Sequence[uuid.UUID],
+    *,
+    now: datetime | None = None,
+) -> list[Certificate]:
+    """Issue the certificates these bookings are owed (ATTENDED, CPD-certified); idempotent."""
+    if not booking_ids:
+        return []
+    session_ids = (
+        await session.scalars(
+            select(Booking.session_id).where(Booking.id.in_(booking_ids)).distinct()
+        )
+    ).all()
+    made: list[Certificate] = []
+    for session_id in sorted(session_ids):
+        training = await session.get(TrainingSession, session_id)
+        if training is not None:
+            made += await _issue(session, principal, training, booking_ids, now or utcnow())
+    return made

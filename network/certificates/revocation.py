@@ -1,0 +1,146 @@
+"""Revoking a certificate, and reissuing one under a new number (the old one is revoked)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from network.audit import service as audit
+from network.auth.policy import require_staff
+from network.auth.principal import Principal
+from network.certificates.enums import CertificateStatus
+from network.certificates.issuing import (
+    NETWORK_NAMES,
+    lock_counter,
+    next_numbers,
+    owe_email,
+    snapshot_of,
+)
+from network.certificates.models import Certificate
+from network.certificates.pdf import render_pdf
+from network.contacts.models import Contact
+from network.db import utcnow
+from network.kit.errors import Errors
+from network.kit.loading import load_visible
+from network.kit.validation import clean_text
+from network.members.models import Member
+
+
+async def _load_for_change(
+    session: AsyncSession, principal: Principal, certificate_id: uuid.UUID | None
+) -> Certificate:
+    require_staff(principal, "certificateId")
+    return await load_visible(
+        session,
+        Certificate,
+        certificate_id,
+        Certificate.id.is_not(None),
+        field="certificateId",
+        what="certificate",
+    )
+
+
+async def revoke_certificate(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    certificate_id: uuid.UUID | None,
+    reason: str | None,
+    now: datetime | None = None,
+) -> Certificate:
+    """Revoke a valid certificate with a reason (staff); it then verifies as REVOKED."""
+    certificate = await _load_for_change(session, principal, certificate_id)
+    errors = Errors()
+    clean_reason = clean_text(errors, "reason", reason, max_length=1000)
+    if certificate.status is not CertificateStatus.VALID:
+        errors.add("certificateId", "NOT_VALID", "Only a valid certificate can be revoked.")
+    errors.raise_if_any()
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at = now or utcnow()
+    certificate.revoked_reason = clean_reason
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "certificate.revoked",
+        "Certificate",
+        certificate.id,
+        {"number": certificate.number, "reason": clean_reason},
+    )
+    return certificate
+
+
+async def reissue_certificate(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    certificate_id: uuid.UUID | None,
+    holder_name: str | None = None,
+    now: datetime | None = None,
+) -> Certificate:
+    """Replace a valid certificate by a new one with a new number (staff), e.g. a corrected name.
+
+    The old one becomes SUPERSEDED and names the new one; the new one points back to it.
+    """
+    old = await _load_for_change(session, principal, certificate_id)
+    now = now or utcnow()
+    errors = Errors()
+    name = old.holder_name
+    if holder_name is not None:
+        name = clean_text(errors, "holderName", holder_name, max_length=300) or name
+    if old.status is not CertificateStatus.VALID:
+        errors.add("certificateId", "NOT_VALID", "Only a valid certificate can be reissued.")
+    errors.raise_if_any()
+    row = (
+        await session.execute(
+            select(Contact, Member.network)
+            .join(Member, Member.id == Contact.member_id)
+            .where(Contact.id == old.contact_id)
+        )
+    ).one()
+    contact, network = row
+    await lock_counter(session, now.year)
+    (number,) = await next_numbers(session, now.year, 1)
+    old.status = CertificateStatus.SUPERSEDED
+    await session.flush()  # frees the booking for the new certificate (partial unique index)
+    new = Certificate(
+        id=uuid.uuid4(),
+        number=number,
+        verification_code=secrets.token_urlsafe(16),
+        booking_id=old.booking_id,
+        session_id=old.session_id,
+        contact_id=old.contact_id,
+        holder_name=name,
+        course_title=old.course_title,
+        session_starts_at=old.session_starts_at,
+        session_ends_at=old.session_ends_at,
+        session_date_text=old.session_date_text,
+        cpd_hours=old.cpd_hours,
+        language=old.language,
+        issued_at=now,
+        status=CertificateStatus.VALID,
+        replaces_id=old.id,
+    )
+    snapshot = snapshot_of(new, NETWORK_NAMES.get(network, "CitizenPowered network"))
+    new.pdf = await asyncio.to_thread(render_pdf, snapshot)
+    new.sha256 = hashlib.sha256(new.pdf).hexdigest()
+    session.add(new)
+    await session.flush()
+    old.replaced_by_id = new.id
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "certificate.reissued",
+        "Certificate",
+        old.id,
+        {"number": old.number, "new_number": new.number, "holder_name": name},
+    )
+    await owe_email(session, new, contact)
+    return new
