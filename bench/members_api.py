@@ -46,8 +46,8 @@ from bench import rawstrawberry
 from bench.generate import DEFAULT_URL, Spec, _dsn, ensure, tokens_for
 from bench.handwritten import HandWrittenApp, members_json
 from bench.rawgraphql import Prefetched, RawGraphQL
-from network.api.context import Context
-from network.api.loaders import Loaders
+from network.api.core.context import Context
+from network.api.core.loaders import Loaders
 from network.api.schema import schema
 from network.app import create_app
 from network.auth.principal import Principal
@@ -342,7 +342,7 @@ async def count_fallbacks(bench: Bench) -> int | None:
     A diagnostic of the app's lookahead (it should be 0 for this query): the fallbacks are
     counted by wrapping them for one request; None if they are no longer there.
     """
-    from network.api import types as api_types
+    from network.api.members import types as api_types
 
     originals = {name: getattr(api_types, name, None) for name in FALLBACKS}
     if any(fn is None for fn in originals.values()):

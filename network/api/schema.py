@@ -1,8 +1,10 @@
-"""The Strawberry schema: query and mutation roots, security and speed extensions."""
+"""The Strawberry schema: each domain's queries and mutations composed into the roots, the
+`node(id:)` registry, and the security and speed extensions."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import strawberry
 from graphql import GraphQLError
@@ -14,15 +16,38 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from network.api.audit import AuditQuery
-from network.api.certificates import CertificatesMutation, CertificatesQuery
-from network.api.initiatives import InitiativesMutation, InitiativesQuery
-from network.api.meetings import MeetingsMutation, MeetingsQuery
-from network.api.messaging import MessagingMutation, MessagingQuery
-from network.api.mutations import CrmMutation
-from network.api.queries import CrmQuery
-from network.api.training import TrainingMutation, TrainingQuery
-from network.api.types import Cohort, Contact, Member, Partner, StepProgress
+from network.api.audit.queries import AuditQuery
+from network.api.auth.mutations import AuthMutation
+from network.api.auth.queries import AuthQuery
+from network.api.certificates.mutations import CertificatesMutation
+from network.api.certificates.queries import CertificatesQuery
+from network.api.certificates.types import certificate_node
+from network.api.contacts.mutations import ContactsMutation
+from network.api.contacts.queries import ContactsQuery
+from network.api.contacts.types import Contact, load_contact
+from network.api.core.context import AnyInfo
+from network.api.core.relay import Node, NodeResolver, resolve_node
+from network.api.initiatives.mutations import InitiativesMutation
+from network.api.initiatives.queries import InitiativesQuery
+from network.api.initiatives.types import initiative_node
+from network.api.meetings.mutations import MeetingsMutation
+from network.api.meetings.queries import MeetingsQuery
+from network.api.meetings.types import invitation_node, meeting_node
+from network.api.members.mutations import MembersMutation
+from network.api.members.queries import MembersQuery
+from network.api.members.types import Member, load_member
+from network.api.messaging.mutations import MessagingMutation
+from network.api.messaging.queries import MessagingQuery
+from network.api.messaging.types import outbox_message_node
+from network.api.partners.mutations import PartnersMutation
+from network.api.partners.queries import PartnersQuery
+from network.api.partners.types import Partner, load_partner
+from network.api.programme.mutations import ProgrammeMutation
+from network.api.programme.queries import ProgrammeQuery
+from network.api.programme.types import Cohort, StepProgress, load_cohort, step_progress_node
+from network.api.training.mutations import TrainingMutation
+from network.api.training.queries import TrainingQuery
+from network.api.training.types import course_node, load_booking, load_training_session
 
 logger = logging.getLogger("network.api")
 
@@ -58,10 +83,42 @@ class HideUnexpectedErrors(MaskErrors):
         )
 
 
-# Each part of the domain contributes a query and a mutation class; the roots inherit them all.
+# `node(id:)` finds an object of any of these types; a type missing here reads as not found.
+NODE_RESOLVERS: Mapping[str, NodeResolver] = {
+    "Member": load_member,
+    "Contact": load_contact,
+    "Cohort": load_cohort,
+    "Partner": load_partner,
+    "StepProgress": step_progress_node,
+    "Course": course_node,
+    "TrainingSession": load_training_session,
+    "Booking": load_booking,
+    "Certificate": certificate_node,
+    "NetworkMeeting": meeting_node,
+    "MeetingInvitation": invitation_node,
+    "Initiative": initiative_node,
+    "OutboxMessage": outbox_message_node,
+}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object you may see, by global id; null for the rest.")
+    async def node(self, info: AnyInfo, id: strawberry.ID) -> Node | None:
+        info.context.require_principal()
+        return await resolve_node(info, str(id), NODE_RESOLVERS)
+
+
+# Each part of the domain contributes a query and a mutation class; the roots inherit them all
+# (the order of the bases is the order of the fields in the schema).
 @strawberry.type
 class Query(
-    CrmQuery,
+    AuthQuery,
+    NodeQuery,
+    PartnersQuery,
+    MembersQuery,
+    ContactsQuery,
+    ProgrammeQuery,
     AuditQuery,
     MeetingsQuery,
     InitiativesQuery,
@@ -74,11 +131,15 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    CrmMutation,
+    PartnersMutation,
+    MembersMutation,
+    ContactsMutation,
+    ProgrammeMutation,
     MeetingsMutation,
     InitiativesMutation,
     TrainingMutation,
     MessagingMutation,
+    AuthMutation,
     CertificatesMutation,
 ):
     pass

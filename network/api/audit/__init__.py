@@ -1,0 +1,1 @@
+"""The audit trail in GraphQL: who did what to an object, and when (staff only)."""

@@ -1,0 +1,1 @@
+"""The signed-in user and signing in, in GraphQL."""

@@ -1,0 +1,1 @@
+"""CPD certificates in GraphQL: listing, issuing, revoking, reissuing, public verification."""

@@ -1,0 +1,1 @@
+"""Contacts (people, usually at a member organisation) in GraphQL."""

@@ -1,0 +1,1 @@
+"""What every domain's GraphQL module shares: context, ids, errors, loaders, Relay, mutations."""

@@ -1,0 +1,1 @@
+"""Members' co-production initiatives in GraphQL, tagged with the Four Co's."""

@@ -1,0 +1,1 @@
+"""Network meetings in GraphQL: meetings, invitations, RSVPs, reminders."""

@@ -1,0 +1,1 @@
+"""Regional partners in GraphQL."""

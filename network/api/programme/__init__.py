@@ -1,0 +1,1 @@
+"""The Co-Production Star programme in GraphQL: cohorts and their progress."""

@@ -1,0 +1,1 @@
+"""Training in GraphQL: the catalogue, sessions, bookings (thin resolvers over the services)."""
