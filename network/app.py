@@ -19,17 +19,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import GraphQLRouter
 
-from network.api.certificates_routes import certificates_router
+from network.api import downloads
 from network.api.context import Context
-from network.api.downloads import downloads_router
-from network.api.meetings_routes import meetings_router
 from network.api.schema import schema
 from network.auth.principal import ANONYMOUS
 from network.auth.service import authenticate_token
 from network.config import Settings, get_settings
 from network.db import make_engine, make_session_factory
 from network.jobs import JobQueue
-from network.portal.routes import portal_router
+from network.portal import public
+from network.portal.routes import install_portal
 
 logger = logging.getLogger("network.app")
 
@@ -61,6 +60,30 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+async def healthz(request: Request) -> JSONResponse:
+    """200 when the database and Redis answer, else 503 naming the one that does not."""
+    state = request.app.state
+    checks: dict[str, str] = {}
+    try:
+        async with state.sessions() as session:
+            await session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # health must report, not raise
+        logger.warning("health: database: %s", exc)
+        checks["database"] = "unavailable"
+    try:
+        await state.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:  # health must report, not raise
+        logger.warning("health: redis: %s", exc)
+        checks["redis"] = "unavailable"
+    healthy = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", **checks},
+        status_code=200 if healthy else 503,
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     session_factory: async_sessionmaker[AsyncSession] | None = None,
@@ -70,7 +93,7 @@ def create_app(
     state: dict[str, Any] = {}
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = None
         if session_factory is None:
             engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -79,6 +102,8 @@ def create_app(
             state["sessions"] = session_factory
         state["redis"] = Redis.from_url(settings.redis_url)
         state["jobs"] = JobQueue.from_settings(settings)
+        # For the download routes' dependencies and the health check.
+        app.state.sessions, app.state.redis = state["sessions"], state["redis"]
         try:
             yield
         finally:
@@ -110,7 +135,7 @@ def create_app(
                 request_id=request_id,
                 jobs=state["jobs"],
                 # For per-client limits (verifyCertificate); never used to authorise anything.
-                extra={"client_address": request.client.host if request.client else ""},
+                client_address=request.client.host if request.client else "",
             )
 
     app = FastAPI(title="Network CRM", lifespan=lifespan, default_response_class=JSONResponse)
@@ -120,47 +145,18 @@ def create_app(
         graphql_ide="graphiql",
     )
     app.include_router(graphql_app, prefix="/graphql")
-    app.include_router(meetings_router(lambda: state["sessions"]))
-    app.include_router(downloads_router(lambda: state["sessions"]))
-    app.include_router(
-        certificates_router(
-            lambda: state["sessions"],
-            lambda: state["redis"],
-            settings.secret_key,
-            settings.base_url,
-        )
-    )
-    app.include_router(
-        portal_router(
-            settings,
-            lambda: state["sessions"],
-            lambda: state["redis"],
-            lambda: state.get("jobs"),
-        )
+    app.include_router(downloads.router)
+    app.include_router(public.router)
+    install_portal(
+        app,
+        settings,
+        lambda: state["sessions"],
+        lambda: state["redis"],
+        lambda: state.get("jobs"),
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/healthz")
-    async def healthz() -> JSONResponse:
-        checks: dict[str, str] = {}
-        try:
-            async with state["sessions"]() as session:
-                await session.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:  # health must report, not raise
-            logger.warning("health: database: %s", exc)
-            checks["database"] = "unavailable"
-        try:
-            await state["redis"].ping()
-            checks["redis"] = "ok"
-        except Exception as exc:  # health must report, not raise
-            logger.warning("health: redis: %s", exc)
-            checks["redis"] = "unavailable"
-        healthy = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ok" if healthy else "unavailable", **checks},
-            status_code=200 if healthy else 503,
-        )
+    app.add_api_route("/healthz", healthz, methods=["GET"])
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

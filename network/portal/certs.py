@@ -9,17 +9,21 @@ anything else the portal's 404.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal
 from network.certificates import service as certificates
 from network.contacts import service as contacts
 from network.kit.errors import DomainError
 from network.members import service as members
-from network.portal.web import PAGE_SIZE, Portal, PortalSession, parse_uuid
+from network.portal.deps import PartnerReading, PortalDep, UserReading, area_router, path_id
+from network.portal.exits import NotFound, or_404
+from network.portal.web import PAGE_SIZE
 
 MEMBER_CHOICES = 100  # the member filter's options (the most a page may hold): a partner has dozens
 DOWNLOAD_HEADERS = {"Cache-Control": "private, no-store"}
@@ -40,113 +44,97 @@ def pdf_response(number: str, document: bytes) -> Response:
     )
 
 
-def add_routes(router: APIRouter, portal: Portal) -> None:
-    """/portal/certificates, /portal/certificates/{id}.pdf and a session's ZIP."""
+router = area_router()
 
-    async def signed_in(data: PortalSession) -> Principal | Response:
-        """A partner or a member contact (the downloads serve both)."""
-        async with portal.db() as session:
-            principal = await portal.principal_of(session, data)
-        return principal if principal.is_authenticated else portal.to_login()
 
-    @router.get("/certificates")
-    async def list_page(request: Request) -> Response:
-        params = request.query_params
-        form = {k: params.get(k, "") for k in ("session", "member", "q", "year")}
-        errors: dict[str, str] = {}
-        async with portal.reading(request) as seen:
-            if isinstance(seen, Response):
-                return seen
-            session, principal, data, t = seen.session, seen.principal, seen.data, seen.t
-            session_id = parse_uuid(form["session"]) if form["session"] else None
-            member_id = parse_uuid(form["member"]) if form["member"] else None
-            if (form["session"] and session_id is None) or (form["member"] and member_id is None):
-                return portal.not_found(request, data)
-            year = _year(form["year"]) if form["year"].strip() else None
-            if form["year"].strip() and year is None:
-                errors["year"] = t["certs_bad_year"]
-            query = certificates.CertificateQuery(
-                session_id=session_id, member_id=member_id, year=year, search=form["q"] or None
-            )
-            try:
-                page = await certificates.list_certificates(
-                    session, principal, query, first=PAGE_SIZE, after=params.get("after")
-                )
-            except DomainError:  # a cursor that is not one of ours
-                return portal.not_found(request, data)
-            total = await certificates.total_cpd_hours(session, principal, query)
-            rows = list(page.rows)
-            people = await contacts.get_contacts(
-                session, principal, list({row.contact_id for row in rows})
-            )
-            choices = await members.list_members(
-                session, principal, members.MemberQuery(), first=MEMBER_CHOICES, after=None
-            )
-            names = {m.id: m.name for m in choices.rows}
-            missing = [
-                p.member_id
-                for p in people.values()
-                if p.member_id is not None and p.member_id not in names
-            ]
-            if missing:
-                found = await members.get_members(session, principal, missing)
-                names.update({k: v.name for k, v in found.items()})
-        listed: list[dict[str, Any]] = []
-        for row in rows:
-            person = people.get(row.contact_id)
-            member = person.member_id if person is not None else None
-            listed.append(
-                {
-                    "id": row.id,
-                    "number": row.number,
-                    "holder": row.holder_name,
-                    "member_id": member,
-                    "member": names.get(member, "") if member else "",
-                    "course": row.course_title,
-                    "session_id": row.session_id,
-                    "date": row.session_date_text,
-                    "hours": row.cpd_hours,
-                    "status": row.status.value,
-                }
-            )
-        return portal.render(
-            request,
-            data,
-            "certs_list.html",
-            422 if errors else 200,
-            rows=listed,
-            total=total,
-            members=sorted(names.items(), key=lambda item: item[1]),
-            form=form,
-            errors=errors,
-            session_id=session_id,
-            cursor=page.end_cursor if page.has_next_page else None,
+@router.get("/certificates")
+async def list_page(request: Request, portal: PortalDep, seen: PartnerReading) -> Response:
+    """A partner's certificates, filtered by session, member, text and year, with CPD hours."""
+    params = request.query_params
+    form = {k: params.get(k, "") for k in ("session", "member", "q", "year")}
+    errors: dict[str, str] = {}
+    session, principal, t = seen.session, seen.principal, seen.t
+    session_id = path_id(form["session"]) if form["session"] else None
+    member_id = path_id(form["member"]) if form["member"] else None
+    year = _year(form["year"]) if form["year"].strip() else None
+    if form["year"].strip() and year is None:
+        errors["year"] = t["certs_bad_year"]
+    query = certificates.CertificateQuery(
+        session_id=session_id, member_id=member_id, year=year, search=form["q"] or None
+    )
+    try:
+        page = await certificates.list_certificates(
+            session, principal, query, first=PAGE_SIZE, after=params.get("after")
         )
+    except DomainError:  # a cursor that is not one of ours
+        raise NotFound() from None
+    total = await certificates.total_cpd_hours(session, principal, query)
+    rows = list(page.rows)
+    people = await contacts.get_contacts(session, principal, list({r.contact_id for r in rows}))
+    names = await _member_names(session, principal, people.values())
+    listed: list[dict[str, Any]] = []
+    for row in rows:
+        person = people.get(row.contact_id)
+        member = person.member_id if person is not None else None
+        listed.append(
+            {
+                "id": row.id,
+                "number": row.number,
+                "holder": row.holder_name,
+                "member_id": member,
+                "member": names.get(member, "") if member else "",
+                "course": row.course_title,
+                "session_id": row.session_id,
+                "date": row.session_date_text,
+                "hours": row.cpd_hours,
+                "status": row.status.value,
+            }
+        )
+    return portal.render(
+        request,
+        seen.data,
+        "certs_list.html",
+        422 if errors else 200,
+        rows=listed,
+        total=total,
+        members=sorted(names.items(), key=lambda item: item[1]),
+        form=form,
+        errors=errors,
+        session_id=session_id,
+        cursor=page.end_cursor if page.has_next_page else None,
+    )
 
-    @router.get("/certificates/{certificate_id}.pdf")
-    async def download_pdf(request: Request, certificate_id: str) -> Response:
-        data = portal.read_session(request)
-        principal = await signed_in(data)
-        if isinstance(principal, Response):
-            return principal
-        parsed = parse_uuid(certificate_id)
-        found = None
-        if parsed is not None:
-            async with portal.db() as session:
-                found = await certificates.certificate_pdf(session, principal, parsed)
-        if found is None:
-            return portal.not_found(request, data)
-        return pdf_response(*found)
 
-    @router.get("/sessions/{session_id}/certificates.zip")
-    async def download_zip(request: Request, session_id: str) -> Response:
-        async with portal.reading(request, session_id) as seen:
-            if isinstance(seen, Response):
-                return seen
-            content = await certificates.session_zip(seen.session, seen.principal, seen.ids[0])
-        if content is None:
-            return portal.not_found(request, seen.data)
-        return zip_response(seen.ids[0], content)
+async def _member_names(
+    session: AsyncSession, principal: Principal, people: Iterable[Any]
+) -> dict[uuid.UUID, str]:
+    """The member filter's choices, plus the members of the listed holders beyond them."""
+    choices = await members.list_members(
+        session, principal, members.MemberQuery(), first=MEMBER_CHOICES, after=None
+    )
+    names = {m.id: m.name for m in choices.rows}
+    missing = [p.member_id for p in people if p.member_id is not None and p.member_id not in names]
+    if missing:
+        found = await members.get_members(session, principal, missing)
+        names.update({k: v.name for k, v in found.items()})
+    return names
+
+
+@router.get("/certificates/{certificate_id}.pdf")
+async def download_pdf(certificate_id: str, seen: UserReading) -> Response:
+    """A certificate's PDF, to a partner or a member contact who may see it."""
+    found = await certificates.certificate_pdf(
+        seen.session, seen.principal, path_id(certificate_id)
+    )
+    return pdf_response(*or_404(found))
+
+
+@router.get("/sessions/{session_id}/certificates.zip")
+async def download_zip(session_id: str, seen: PartnerReading) -> Response:
+    """A session's certificates (of the partner's contacts) as one ZIP."""
+    parsed = path_id(session_id)
+    content = await certificates.session_zip(seen.session, seen.principal, parsed)
+    return zip_response(parsed, or_404(content))
 
 
 def zip_response(session_id: uuid.UUID, content: bytes) -> Response:

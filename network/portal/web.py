@@ -7,10 +7,9 @@ the session at once, wherever the cookie was copied.
 
 A face only: every page calls the same service functions as the GraphQL API, with the
 signed-in user's Principal, so it sees exactly what the API would let that user see.
-Each area of the portal (network/portal/<area>.py) gets one `Portal` and adds its routes.
-A page reads with `async with portal.reading(request, *path_ids) as seen` (the signed-in user
-or the answer to give); a form starts with `portal.posted(request)` (CSRF checked) or, about
-objects of the path, `portal.posted_to(request, *path_ids, find=...)`.
+The app holds one `Portal` (app.state.portal); the areas' handlers (network/portal/<area>.py)
+get it, the signed-in user and the posted form from the dependencies in network/portal/deps.py,
+which raise the exits of network/portal/exits.py (sign in, 404, 403, 400) instead.
 """
 
 from __future__ import annotations
@@ -21,17 +20,16 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,7 +52,6 @@ logger = logging.getLogger("network.portal")
 SessionFactory = Callable[[], async_sessionmaker[AsyncSession]]
 RedisGetter = Callable[[], Redis]
 JobsGetter = Callable[[], JobQueue | None]
-T = TypeVar("T")
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "portal_session"
@@ -148,6 +145,7 @@ class Reading:
     principal: Principal
     t: dict[str, str]
     ids: tuple[uuid.UUID, ...] = ()
+    form: dict[str, str] = dataclasses.field(default_factory=dict)  # a posted form's fields
 
 
 def decode_session(value: str) -> PortalSession | None:
@@ -207,6 +205,10 @@ class Portal:
     # -- the session cookie ------------------------------------------------------------------
 
     def read_session(self, request: Request) -> PortalSession:
+        """The session cookie's data, read once per request (the exit pages reuse it)."""
+        cached: PortalSession | None = getattr(request.state, "portal_session", None)
+        if cached is not None:
+            return cached
         token = request.cookies.get(SESSION_COOKIE)
         value = unsign(self.settings.secret_key, PURPOSE, token) if token else None
         found = decode_session(value) if value else None
@@ -216,6 +218,7 @@ class Portal:
             )
         chosen = request.query_params.get("lang")
         found.chosen_language = chosen if chosen in LANGUAGES else None
+        request.state.portal_session = found
         return found
 
     def save_session(self, response: Response, data: PortalSession) -> None:
@@ -294,42 +297,6 @@ class Portal:
                     await auth.set_language(session, user.id, chosen)
         return principal
 
-    async def guard(
-        self,
-        request: Request,
-        session: AsyncSession,
-        data: PortalSession,
-        kind: PrincipalKind = PrincipalKind.PARTNER,
-    ) -> Principal | Response:
-        """The principal if it is of `kind`; else the answer to give: sign in, or 404."""
-        principal = await self.principal_of(session, data)
-        if not principal.is_authenticated:
-            return self.to_login()
-        if principal.kind is not kind:
-            return self.not_found(request, data)
-        return principal
-
-    @asynccontextmanager
-    async def reading(
-        self,
-        request: Request,
-        *ids: str,
-        kind: PrincipalKind = PrincipalKind.PARTNER,
-        data: PortalSession | None = None,
-    ) -> AsyncIterator[Reading | Response]:
-        """A database session read as the signed-in user of `kind`, with the path's `ids`
-        parsed; else the answer to give: sign in, or 404 (another kind of user, a bad id)."""
-        data = self.read_session(request) if data is None else data
-        async with self.db() as session:
-            principal = await self.guard(request, session, data, kind)
-            parsed = parse_uuids(ids)
-            if isinstance(principal, Response):
-                yield principal
-            elif parsed is None:
-                yield self.not_found(request, data)
-            else:
-                yield Reading(data, session, principal, self.labels(request), tuple(parsed))
-
     @asynccontextmanager
     async def again(self, seen: Reading) -> AsyncIterator[Reading]:
         """The same reader with a new database session (to show a form again after a write
@@ -338,45 +305,6 @@ class Portal:
             yield dataclasses.replace(seen, session=session)
 
     # -- forms -------------------------------------------------------------------------------
-
-    async def csrf_ok(self, request: Request, data: PortalSession) -> tuple[bool, dict[str, str]]:
-        """Whether the posted form carries this session's CSRF token, and its text fields
-        (the last value of each; `form_lists` gives every value of a repeated field)."""
-        form = await request.form()
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        sent = fields.pop("csrf", "")
-        ok = bool(sent) and secrets.compare_digest(sent.encode(), data.csrf.encode())
-        return ok, fields
-
-    async def posted(self, request: Request) -> Posted | Response:
-        """The posted form with its session and labels; a 403 page when the CSRF token is
-        missing or wrong (and then nothing may change)."""
-        data = self.read_session(request)
-        ok, form = await self.csrf_ok(request, data)
-        if not ok:
-            return self.forbidden(request, data)
-        return Posted(data, form, self.labels(request))
-
-    async def posted_to(
-        self,
-        request: Request,
-        *ids: str,
-        find: Callable[[Reading], Awaitable[T | None]],
-        kind: PrincipalKind = PrincipalKind.PARTNER,
-    ) -> tuple[dict[str, str], Reading, T] | Response:
-        """A form posted with its CSRF token by the signed-in user of `kind` about the path's
-        `ids`, and what `find` finds of them (None: 404); else the answer to give. The reading's
-        database session is closed by then: write with `write()`, show again with `again()`."""
-        posted = await self.posted(request)
-        if isinstance(posted, Response):
-            return posted
-        async with self.reading(request, *ids, kind=kind, data=posted.data) as seen:
-            if isinstance(seen, Response):
-                return seen
-            found = await find(seen)
-            if found is None:
-                return self.not_found(request, seen.data)
-        return posted.form, seen, found
 
     @staticmethod
     async def form_lists(request: Request) -> FormData:
@@ -442,19 +370,6 @@ class Portal:
             return {"path": referer.path, "query": QueryParams(referer.query)}
         return {"path": "/portal/", "query": QueryParams()}
 
-    def not_found(self, request: Request, data: PortalSession) -> HTMLResponse:
-        return self.render(request, data, "not_found.html", 404)
-
-    def bad_request(self, request: Request, data: PortalSession) -> HTMLResponse:
-        return self.render(request, data, "bad_request.html", 400)
-
-    def forbidden(self, request: Request, data: PortalSession) -> HTMLResponse:
-        return self.render(request, data, "forbidden.html", 403)
-
-    @staticmethod
-    def to_login() -> RedirectResponse:
-        return RedirectResponse("/portal/login", status_code=303)
-
     @staticmethod
     def redirect(url: str) -> RedirectResponse:
         """After a successful POST: see the result with a GET (303)."""
@@ -477,24 +392,3 @@ def parse_uuids(values: Iterable[str]) -> list[uuid.UUID] | None:
 def has_nul(values: Iterable[tuple[str, Any]]) -> bool:
     """Whether any name or text value holds a NUL character (which PostgreSQL refuses)."""
     return any("\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in values)
-
-
-def guarded_routes(portal: Portal) -> type[APIRoute]:
-    """The portal's route class: a query or form holding a NUL character gets the portal's
-    400 page before any handler sees it, so no such text reaches a service or the database."""
-
-    class PortalRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-            handler = super().get_route_handler()
-
-            async def guarded(request: Request) -> Response:
-                suspect = has_nul(request.query_params.multi_items()) or (
-                    request.method == "POST" and has_nul((await request.form()).multi_items())
-                )
-                if suspect:
-                    return portal.bad_request(request, portal.read_session(request))
-                return await handler(request)
-
-            return guarded
-
-    return PortalRoute
