@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install services run test schema bench bench-outbox lint
+.PHONY: install services run test test-fast schema bench bench-outbox lint
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,11 @@ run: install services
 test: install services
 	scripts/ensure-tools.sh
 	scripts/test.sh
+
+# The same without the slow and the browser tests (see the markers in pyproject.toml).
+test-fast: install services
+	scripts/ensure-tools.sh
+	scripts/test.sh -m "not slow and not browser"
 
 schema: install
 	$(BIN)/network export-schema > graphql/schema.graphql

@@ -14,14 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.audit.models import AuditEvent
 from network.auth import service as auth
 from network.auth.principal import SYSTEM
-from network.contacts import service as contacts
 from network.kit.enums import Role
 from network.kit.ids import from_global_id
 from network.members import service as members
 from network.members.models import Member
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import snapshot
+from network.usecases import contacts as contact_cases
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import snapshot
 
 
 @dataclass
@@ -54,7 +54,7 @@ async def scene(make: Factory) -> Scene:
     contact = await make.contact(member, "sian@powys.example")
     archived = await make.contact(member, "old@powys.example")
     cohort = await make.cohort("Wales Cohort", partner=wales, members=[member])
-    await contacts.archive_contact(make.session, SYSTEM, archived.id)
+    await contact_cases.archive_contact(make.session, SYSTEM, archived.id)
     objects = {
         "member": member,
         "newcomer": newcomer,

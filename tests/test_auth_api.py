@@ -13,9 +13,9 @@ from network.auth import service as auth
 from network.auth.models import ApiToken, User
 from network.auth.principal import SYSTEM
 from network.kit.enums import Role
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import snapshot
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import snapshot
 
 MISSING = "Authentication required: send Authorization: Bearer <token>."
 INVALID = "The bearer token is invalid or revoked."

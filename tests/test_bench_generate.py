@@ -15,6 +15,7 @@ def emails_of(spec: Spec) -> list[str]:
     return [row[EMAIL] for row in Generator(spec).build().tables["contacts"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [2026, 7])
 def test_every_generated_email_is_valid(seed: int) -> None:
     spec = Spec(seed=seed)

@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,8 +26,9 @@ from network.cli import app
 from network.config import get_settings
 from network.demo.seed import load_demo
 from network.models import Base
-from tests.conftest import ROOT, TEST_DATABASE_URL
-from tests.helpers import table_counts
+from tests.support.config import ROOT
+from tests.support.database import database_of_its_own
+from tests.support.helpers import table_counts
 
 NETWORK = str(Path(sys.executable).parent / "network")
 
@@ -44,19 +44,10 @@ def _plain_dsn(url: str, database: str | None = None) -> str:
 @pytest.fixture(scope="module")
 async def throwaway_url() -> AsyncIterator[str]:
     """A fresh database, migrated with `network migrate`, dropped after the module."""
-    name = f"network_cli_{uuid.uuid4().hex[:10]}"
-    url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    admin = await asyncpg.connect(_plain_dsn(url, "postgres"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            result = await asyncio.to_thread(_invoke, url, ["migrate"])
-            assert (result.exit_code, result.stdout) == (0, "database is up to date\n")
-            yield url
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    with database_of_its_own("cli", migrated=False) as url:
+        result = await asyncio.to_thread(_invoke, url, ["migrate"])
+        assert (result.exit_code, result.stdout) == (0, "database is up to date\n")
+        yield url
 
 
 @pytest.fixture(scope="module")

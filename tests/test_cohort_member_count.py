@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from network.kit.enums import Role
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
 
 QUERY = "query($id: ID!) { cohort(id: $id) { memberCount members { name } } }"
 

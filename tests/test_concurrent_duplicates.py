@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.contacts import service as contacts
 from network.contacts.models import Contact
 from network.kit.enums import Role
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
 
 CREATE = """
 mutation($input: CreateContactInput!) {

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.contacts.models import Contact
 from network.kit.enums import Role
 from network.kit.ids import to_global_id
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import error_codes, snapshot
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import error_codes, snapshot
 
 CONTACT_FIELDS = """
   email firstName lastName fullName jobTitle language emailOptOuts archived

@@ -17,9 +17,9 @@ from network.kit.enums import Role
 from network.kit.ids import to_global_id
 from network.members import service as members
 from network.programme import service as programme
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import snapshot
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import snapshot
 
 SECRET = "connection to db-primary.internal failed: password=hunter2"
 LEAKS = ("Traceback", "RuntimeError", "hunter2", 'File "', "network/", "site-packages")

@@ -30,7 +30,7 @@ from network.programme import service as programme
 from network.programme.models import StepProgress
 from network.training import catalogue
 from network.training import sessions as training_sessions
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 BEYOND_64_BITS = 18446744073709551615
 

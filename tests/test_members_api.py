@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.audit.models import AuditEvent
 from network.kit.enums import Network, Role
 from network.members.models import Member
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
 
 CREATE = """
 mutation($input: CreateMemberInput!) {

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.kit.enums import Role
 from network.kit.pagination import plain_rows, plain_values
-from tests.conftest import GraphQL, StatementCounter
-from tests.factories import Factory
+from tests.support.app import GraphQL
+from tests.support.database import StatementCounter
+from tests.support.factories import Factory
 
 QUERY = """
 query($first: Int!, $many: Int!, $archived: Boolean!) {

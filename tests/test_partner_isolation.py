@@ -20,9 +20,9 @@ from network.auth.principal import SYSTEM
 from network.kit.enums import Role, StarStep, StepStatus
 from network.kit.ids import to_global_id
 from network.programme import service as programme
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import snapshot
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import snapshot
 
 
 def random_id(type_name: str) -> str:

@@ -14,9 +14,9 @@ from network.kit.enums import Network, Role, StarStep, StepStatus
 from network.kit.ids import to_global_id
 from network.members.models import Member
 from network.programme.models import Cohort, StepProgress
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import snapshot
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import snapshot
 
 CREATE_COHORT = """
 mutation($input: CreateCohortInput!) {

@@ -16,8 +16,9 @@ from network.kit.enums import MembershipStatus, Network, Role, StarStep, StepSta
 from network.members.models import Member
 from network.partners.models import Partner
 from network.programme.models import Cohort, CohortMember, StepProgress
-from tests.conftest import GraphQL, StatementCounter
-from tests.factories import Factory
+from tests.support.app import GraphQL
+from tests.support.database import StatementCounter
+from tests.support.factories import Factory
 
 MEMBERS = 100
 CONTACTS_PER_MEMBER = 7

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from network.kit.enums import Role
-from tests.conftest import GraphQL
-from tests.factories import Factory
+from tests.support.app import GraphQL
+from tests.support.factories import Factory
 
 
 async def test_cohort_search_takes_wildcards_literally(gql: GraphQL, make: Factory) -> None:

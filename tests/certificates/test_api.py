@@ -12,7 +12,6 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from network.api.certificates_routes import VERIFY_LIMIT, rate_key
 from network.app import create_app
 from network.audit.models import AuditEvent
 from network.auth.principal import SYSTEM
@@ -20,10 +19,11 @@ from network.certificates import service as certificates
 from network.certificates.models import Certificate
 from network.config import Settings
 from network.kit.enums import Role
-from tests.certificates.conftest import Attended
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import error_codes
+from network.kit.ratelimit import VERIFY_LIMIT, rate_key
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import error_codes
+from tests.support.training import Attended
 
 VERIFY = """
 query($code: String!) {

@@ -21,8 +21,8 @@ from network.certificates.enums import CertificateStatus
 from network.certificates.models import Certificate
 from network.certificates.pdf import qr_matrix
 from network.messaging.models import OutboxAttachment, OutboxMessage
-from tests.certificates.conftest import Attended
-from tests.factories import Factory
+from tests.support.factories import Factory
+from tests.support.training import Attended
 
 
 def _decode_qr(document: Path, directory: Path) -> str:

@@ -11,9 +11,9 @@ from network.certificates.models import Certificate
 from network.config import Settings
 from network.kit.enums import Role
 from network.kit.owed import Job as JobName
-from tests.certificates.conftest import Attended
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.training import Attended
 from workers.certificates import issue_owed
 
 MARK = """

@@ -17,10 +17,10 @@ from network.db import utcnow
 from network.kit.enums import Role
 from network.kit.signing import sign
 from network.messaging.models import OutboxMessage
-from tests.certificates.conftest import Attended
-from tests.conftest import GraphQL
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of
+from tests.support.app import GraphQL
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of
+from tests.support.training import Attended
 
 REQUEST = """
 mutation($email: String!) {

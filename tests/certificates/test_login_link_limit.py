@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.kit.enums import Role
 from network.kit.ratelimit import EMAIL_ASKS_PER_ADDRESS
 from network.messaging.models import OutboxMessage
-from tests.conftest import GraphQL
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of
+from tests.support.app import GraphQL
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of
 
 REQUEST = """
 mutation($email: String!) {

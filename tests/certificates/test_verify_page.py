@@ -13,15 +13,15 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from network.api.certificates_routes import VERIFY_LIMIT, rate_key
 from network.app import create_app
 from network.auth.principal import SYSTEM
 from network.certificates import service as certificates
 from network.certificates.models import Certificate
 from network.config import Settings
-from network.portal.public import accepted_language, format_day, public_language
-from tests.certificates.conftest import Attended
-from tests.factories import Factory
+from network.kit.ratelimit import VERIFY_LIMIT, rate_key
+from network.portal.public.pages import accepted_language, format_day, public_language
+from tests.support.factories import Factory
+from tests.support.training import Attended
 
 ISSUED = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 REVOKED = datetime(2027, 3, 1, 14, 0, tzinfo=UTC)

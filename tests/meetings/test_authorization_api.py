@@ -11,11 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.kit.enums import Network, Role
 from network.kit.ids import to_global_id
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import snapshot
-from tests.meetings.conftest import Scene, schedule, tokens, upcoming
-from tests.meetings.test_schedule_api import SCHEDULE, schedule_input
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import snapshot
+from tests.support.meetings import RSVP, SCHEDULE, Scene, schedule, schedule_input, tokens, upcoming
 
 RESCHEDULE = """
 mutation($input: RescheduleNetworkMeetingInput!) {
@@ -24,10 +23,6 @@ mutation($input: RescheduleNetworkMeetingInput!) {
 CANCEL = """
 mutation($input: CancelNetworkMeetingInput!) {
   cancelNetworkMeeting(input: $input) { meeting { status } userErrors { field code message } }
-}"""
-RSVP = """
-mutation($input: RsvpInput!) {
-  rsvp(input: $input) { invitation { response } userErrors { field code message } }
 }"""
 NODE = "query($id: ID!) { node(id: $id) { id } }"
 ONE = "query($id: ID!) { networkMeeting(id: $id) { title } }"

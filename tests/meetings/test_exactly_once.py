@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,7 +22,6 @@ from typing import Any
 import pytest
 from arq.connections import ArqRedis
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from network.contacts.models import Contact
@@ -32,43 +29,22 @@ from network.db import make_engine, make_session_factory, utcnow
 from network.meetings.models import MeetingReminder, NetworkMeeting, ReminderStatus
 from network.meetings.reminders import send_due_reminders
 from network.messaging.models import OutboxMessage, OutboxStatus
-from network.models import Base
-from tests.conftest import REDIS_URL, ROOT, TEST_DATABASE_URL
-from tests.factories import Factory
-from tests.meetings.conftest import schedule, upcoming
-from tests.messaging.conftest import SENDER, Worker, wait_for
-from tests.messaging.sink import Sink
+from tests.support.config import BIN, REDIS_URL
+from tests.support.database import database_of_its_own, empty_every_table
+from tests.support.factories import Factory
+from tests.support.meetings import schedule, upcoming
+from tests.support.messaging import SENDER, Worker, wait_for
+from tests.support.sink import Sink
 
 INVITEES = 500
 OFFSETS = [10080, 1440]
-BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
 def meetings_database_url() -> Iterator[str]:
     """A database of this run's own for committed data; dropped at the end."""
-    url = make_url(TEST_DATABASE_URL)
-    name = f"{url.database}_meetings_{os.getpid()}"
-    own = url.set(database=name).render_as_string(hide_password=False)
-    ensure = [sys.executable, str(ROOT / "scripts" / "ensure_database.py"), own]
-    subprocess.run([*ensure, "--recreate"], check=True)
-    subprocess.run(
-        [str(BIN / "network"), "migrate"],
-        check=True,
-        env={**os.environ, "DATABASE_URL": own},
-        stdout=subprocess.DEVNULL,
-    )
-    yield own
-    server = url.set(drivername="postgresql", database="postgres")
-    drop = (
-        "import asyncio, asyncpg\n"
-        "async def main():\n"
-        f"    c = await asyncpg.connect({server.render_as_string(hide_password=False)!r})\n"
-        f"    await c.execute('DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)')\n"
-        "    await c.close()\n"
-        "asyncio.run(main())\n"
-    )
-    subprocess.run([sys.executable, "-c", drop], check=True)
+    with database_of_its_own("meetings") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -81,9 +57,7 @@ async def meetings_engine(meetings_database_url: str) -> AsyncIterator[AsyncEngi
 @pytest.fixture
 async def committed(meetings_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions on the meetings database, emptied first; what they commit stays committed."""
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with meetings_engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await empty_every_table(meetings_engine)
     return make_session_factory(meetings_engine)
 
 
@@ -248,6 +222,7 @@ async def test_two_passes_at_once_claim_each_reminder_once(
     assert {k.rsplit(":", 1)[1] for k in keys} == {str(start)}
 
 
+@pytest.mark.slow
 async def test_two_workers_running_the_cron_deliver_one_email_per_invitee_and_offset(
     committed: async_sessionmaker[AsyncSession],
     sink: Sink,
@@ -265,6 +240,7 @@ async def test_two_workers_running_the_cron_deliver_one_email_per_invitee_and_of
     assert sink.count == INVITEES * (1 + len(OFFSETS))
 
 
+@pytest.mark.slow
 async def test_a_worker_killed_mid_batch_and_restarted_sends_each_reminder_once(
     committed: async_sessionmaker[AsyncSession],
     meetings_engine: AsyncEngine,
@@ -314,6 +290,7 @@ async def batch_waiting(engine: AsyncEngine) -> bool:
         return int((await connection.execute(statement)).scalar_one()) > 0
 
 
+@pytest.mark.slow
 async def test_the_operator_command_runs_one_pass_and_enqueues_the_deliveries(
     committed: async_sessionmaker[AsyncSession], meetings_database_url: str, queue_name: str
 ) -> None:

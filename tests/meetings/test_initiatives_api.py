@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import snapshot
-from tests.meetings.conftest import Scene, tokens
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import snapshot
+from tests.support.meetings import Scene, tokens
 
 CREATE = """
 mutation($input: CreateInitiativeInput!) {

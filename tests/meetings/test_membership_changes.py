@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.audit.models import AuditEvent
 from network.auth.principal import SYSTEM
-from network.contacts import service as contacts
 from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.enums import Network, RsvpResponse
@@ -22,10 +21,11 @@ from network.meetings import service as meetings
 from network.meetings.models import MeetingInvitation, NetworkMeeting
 from network.meetings.reminders import send_due_reminders
 from network.messaging.rendering import Renderer
-from network.programme import service as programme
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.meetings.conftest import Scene, attachments, outbox, planned, schedule, tokens, upcoming
+from network.usecases import cohorts as cohort_cases
+from network.usecases import contacts as contact_cases
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.meetings import Scene, attachments, outbox, planned, schedule, tokens, upcoming
 
 EVERYONE = ["marie@anglesey.example", "sian@powys.example", "tom@powys.example"]
 
@@ -97,7 +97,7 @@ async def test_removing_a_member_withdraws_only_its_contacts_from_upcoming_meeti
     tom_link = links.rsvp_token(await invitation_id(session, meeting.id, scene.tom.id))
     assert await meetings.invitation_by_token(session, tom_link) is not None
 
-    await programme.remove_cohort_member(
+    await cohort_cases.remove_cohort_member(
         session, SYSTEM, cohort_id=scene.cohort.id, member_id=scene.powys.id
     )
 
@@ -175,10 +175,10 @@ async def test_a_member_that_comes_back_is_invited_again_and_can_leave_again(
 ) -> None:
     meeting = await schedule(session, scene.cohort, starts_at=upcoming(days=20))
     first_tom = await invitation_id(session, meeting.id, scene.tom.id)
-    await programme.remove_cohort_member(
+    await cohort_cases.remove_cohort_member(
         session, SYSTEM, cohort_id=scene.cohort.id, member_id=scene.powys.id
     )
-    await programme.add_cohort_member(
+    await cohort_cases.add_cohort_member(
         session, SYSTEM, cohort_id=scene.cohort.id, member_id=scene.powys.id
     )
     assert [email for email, _ in await invited(session, meeting.id)] == EVERYONE
@@ -201,7 +201,7 @@ async def test_a_member_that_comes_back_is_invited_again_and_can_leave_again(
             ),
         ]
     )
-    await programme.remove_cohort_member(
+    await cohort_cases.remove_cohort_member(
         session, SYSTEM, cohort_id=scene.cohort.id, member_id=scene.powys.id
     )
     assert sorted(
@@ -253,7 +253,7 @@ async def test_a_new_contact_is_invited_to_its_members_upcoming_meetings(
     assert len(await outbox(session, "meeting_invitation")) == before + 2
 
     # Someone who does not take programme emails is not invited at all.
-    quiet = await contacts.create_contact(
+    quiet = await contact_cases.create_contact(
         session,
         SYSTEM,
         member_id=scene.powys.id,
@@ -273,7 +273,7 @@ async def test_archiving_a_contact_withdraws_it_and_restoring_invites_it_again(
     network_wide = await schedule(
         session, None, network=Network.CITIZEN_POWERED_COUNCIL, starts_at=upcoming(days=25)
     )
-    await contacts.archive_contact(session, SYSTEM, scene.tom.id)
+    await contact_cases.archive_contact(session, SYSTEM, scene.tom.id)
 
     assert "tom@powys.example" not in [email for email, _ in await invited(session, meeting.id)]
     assert "tom@powys.example" not in [
@@ -292,7 +292,7 @@ async def test_archiving_a_contact_withdraws_it_and_restoring_invites_it_again(
     )
     assert await withdrawals_audited(session, meeting.id) == [(1, 1)]
 
-    await contacts.archive_contact(session, SYSTEM, scene.tom.id, archived=False)
+    await contact_cases.archive_contact(session, SYSTEM, scene.tom.id, archived=False)
     assert "tom@powys.example" in [email for email, _ in await invited(session, meeting.id)]
     assert "tom@powys.example" in [email for email, _ in await invited(session, network_wide.id)]
     again = await invitation_id(session, meeting.id, scene.tom.id)

@@ -11,9 +11,10 @@ from network.auth.principal import SYSTEM
 from network.kit.enums import Role
 from network.meetings import repository
 from network.meetings import service as meetings
-from tests.conftest import GraphQL, StatementCounter
-from tests.factories import Factory, gid
-from tests.meetings.conftest import Scene, outbox, planned, schedule, tokens, upcoming
+from tests.support.app import GraphQL
+from tests.support.database import StatementCounter
+from tests.support.factories import Factory, gid
+from tests.support.meetings import Scene, outbox, planned, schedule, tokens, upcoming
 
 MEETINGS = """
 query($first: Int, $after: String, $filter: NetworkMeetingFilter) {

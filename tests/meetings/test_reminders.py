@@ -13,7 +13,8 @@ from network.kit.enums import RsvpResponse
 from network.meetings import service as meetings
 from network.meetings.reminders import ReminderPass, send_due_reminders
 from network.messaging.rendering import Renderer
-from tests.meetings.conftest import (
+from network.usecases import contacts as contact_cases
+from tests.support.meetings import (
     PARIS,
     Scene,
     attachments,
@@ -175,7 +176,7 @@ async def test_someone_archived_or_opted_out_after_the_invitation_gets_no_remind
 ) -> None:
     starts = upcoming(days=20)
     meeting = await schedule(session, scene.cohort, starts_at=starts, offsets=[1440])
-    await contacts.archive_contact(session, SYSTEM, scene.tom.id)
+    await contact_cases.archive_contact(session, SYSTEM, scene.tom.id)
     await contacts.update_contact(session, SYSTEM, scene.sian.id, email_opt_outs=["programme"])
     done = await run(session_factory, session, starts - timedelta(days=1))
     # Archiving withdrew Tom's invitation (and its reminder); Siân's is claimed and skipped.

@@ -9,11 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.kit.enums import RsvpResponse
 from network.meetings import links
 from network.meetings.models import MeetingInvitation
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import snapshot
-from tests.meetings.conftest import Scene, planned, schedule, tokens, upcoming
-from tests.meetings.test_authorization_api import RSVP
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import snapshot
+from tests.support.meetings import RSVP, Scene, planned, schedule, tokens, upcoming
 
 
 async def invitation_of(

@@ -10,39 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.meetings import links
 from network.meetings.models import NetworkMeeting
 from network.messaging.rendering import Renderer
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.meetings.conftest import Scene, attachments, outbox, planned, tokens, upcoming
-
-SCHEDULE = """
-mutation($input: ScheduleNetworkMeetingInput!) {
-  scheduleNetworkMeeting(input: $input) {
-    meeting {
-      title afterStep network networkWide startsAt endsAt timeZone localStartsAt venue onlineUrl
-      agenda reminderOffsetsMinutes status sequence cohort { name }
-      invitations(first: 10) { totalCount edges { node { contact { email } response } } }
-      responseCounts { yes no maybe noResponse }
-    }
-    userErrors { field code message }
-  }
-}"""
-
-
-def schedule_input(scene: Scene, **overrides: object) -> dict[str, object]:
-    starts = upcoming(days=30)
-    values: dict[str, object] = {
-        "cohortId": gid("Cohort", scene.cohort),
-        "afterStep": "FOCUS_IT",
-        "title": "Focus It network meeting",
-        "startsAt": starts.isoformat(),
-        "endsAt": (starts + timedelta(hours=2)).isoformat(),
-        "timeZone": "Europe/Paris",
-        "venue": "Neuadd y Sir, Llandrindod",
-        "onlineUrl": "https://meet.example/focus-it",
-        "agenda": "1. Welcome\n2. What we learnt",
-    }
-    values.update(overrides)
-    return values
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.meetings import (
+    SCHEDULE,
+    Scene,
+    attachments,
+    outbox,
+    planned,
+    schedule_input,
+    tokens,
+    upcoming,
+)
 
 
 async def test_partner_schedules_a_cohort_meeting_and_its_people_are_invited(

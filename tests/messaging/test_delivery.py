@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from network.api.context import Context
-from network.api.mutations import run_mutation
+from network.api.core.context import Context
+from network.api.core.mutations import run_mutation
 from network.auth.principal import SYSTEM, Principal
 from network.config import Settings
 from network.contacts import service as contacts
@@ -27,9 +27,9 @@ from network.messaging.delivery import Retry, deliver_batch
 from network.messaging.mime import Attachment
 from network.messaging.models import OutboxMessage, OutboxReceipt, OutboxStatus
 from network.messaging.service import queue_email
-from tests.factories import Factory
-from tests.messaging.conftest import courier_for, queued_jobs
-from tests.messaging.sink import Sink, free_port
+from tests.support.factories import Factory
+from tests.support.messaging import courier_for, queued_jobs
+from tests.support.sink import Sink, free_port
 
 T0 = datetime(2030, 1, 7, 12, 0, tzinfo=UTC)  # later than any message the tests create
 NOTICE = {"recipient_name": "Anna", "title": "Hello", "paragraphs": ["One.", "Two."]}

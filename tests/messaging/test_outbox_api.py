@@ -18,10 +18,10 @@ from network.kit.enums import Role
 from network.kit.ids import to_global_id
 from network.messaging.models import OutboxMessage, OutboxStatus
 from network.messaging.service import queue_email, take_queued_ids
-from tests.conftest import GraphQL
-from tests.factories import Factory
-from tests.helpers import snapshot
-from tests.messaging.conftest import queued_jobs
+from tests.support.app import GraphQL
+from tests.support.factories import Factory
+from tests.support.helpers import snapshot
+from tests.support.messaging import queued_jobs
 
 LIST = """
 query($first: Int, $after: String, $filter: OutboxMessageFilter) {

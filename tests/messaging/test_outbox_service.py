@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.messaging.mime import Attachment
 from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from network.messaging.service import QueuedEmail, queue_email, queue_emails, take_queued_ids
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 CONTEXT = {"recipient_name": "Anna", "title": "Hello", "paragraphs": ["One."]}
 

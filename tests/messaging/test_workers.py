@@ -10,14 +10,15 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from network.jobs import JobQueue
 from network.messaging.models import OutboxMessage, OutboxReceipt, OutboxStatus
 from network.messaging.service import queue_email
-from tests.messaging.conftest import Worker, wait_for
-from tests.messaging.sink import Sink, free_port
+from tests.support.messaging import Worker, wait_for
+from tests.support.sink import Sink, free_port
 
 NOTICE = {"recipient_name": "Anna", "title": "Hello", "paragraphs": ["One."]}
 LANGUAGES = ("en", "cy", "fr", "es", "de")
@@ -67,6 +68,7 @@ def recovered(worker: Worker) -> int:
     return sum(int(n) for n in re.findall(r"\((\d+) from receipts\)", worker.output()))
 
 
+@pytest.mark.slow
 async def test_two_workers_drain_2000_messages_each_delivered_exactly_once(
     committed: async_sessionmaker[AsyncSession],
     outbox_engine: AsyncEngine,
@@ -94,6 +96,7 @@ async def test_two_workers_drain_2000_messages_each_delivered_exactly_once(
     assert "outbox batch:" in second.output()
 
 
+@pytest.mark.slow
 async def test_a_worker_killed_mid_batch_then_restarted_delivers_each_message_once(
     committed: async_sessionmaker[AsyncSession],
     outbox_engine: AsyncEngine,
@@ -133,6 +136,7 @@ async def test_a_worker_killed_mid_batch_then_restarted_delivers_each_message_on
     assert recovered(survivor) == in_flight
 
 
+@pytest.mark.slow
 async def test_smtp_down_then_up_every_message_delivered_with_its_attempts(
     committed: async_sessionmaker[AsyncSession],
     outbox_engine: AsyncEngine,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.portal.browser import (
+import pytest
+
+from tests.support.browser import (
     FRANCE,
     WALES,
     distinct_colours,
@@ -13,7 +15,7 @@ from tests.portal.browser import (
     sign_in,
 )
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 
 async def test_partner_signs_in_opens_a_cohort_and_another_partner_gets_404(

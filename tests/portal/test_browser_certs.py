@@ -10,10 +10,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from network.demo.certificates import COURSE
-from tests.portal.browser import MEMBER, PASSWORD, WALES, needs_chromium, screenshot
+import pytest
 
-pytestmark = needs_chromium
+from network.demo.certificates import COURSE
+from tests.support.browser import MEMBER, PASSWORD, WALES, needs_chromium, screenshot
+
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 
 async def sign_in(page: Any, server: str, email: str) -> None:

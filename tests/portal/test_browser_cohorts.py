@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from tests.portal.browser import WALES, distinct_colours, needs_chromium, screenshot, sign_in
+import pytest
 
-pytestmark = needs_chromium
+from tests.support.browser import WALES, distinct_colours, needs_chromium, screenshot, sign_in
+
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 
 async def test_partner_records_a_step_and_schedules_a_meeting(server: str, browser: Any) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.portal.browser import (
+import pytest
+
+from tests.support.browser import (
     FRANCE,
     MEMBER,
     PASSWORD,
@@ -22,7 +24,7 @@ from tests.portal.browser import (
     sign_in,
 )
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 FRANCE_COHORT = "CitizenPoweredCity Europe Cohort 2026"
 LANGUAGES = ("en", "cy", "fr")

@@ -15,10 +15,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from network.demo.certificates import COURSE
-from tests.portal.browser import MEMBER, distinct_colours, needs_chromium, screenshot, sign_in
+import pytest
 
-pytestmark = needs_chromium
+from network.demo.certificates import COURSE
+from tests.support.browser import MEMBER, distinct_colours, needs_chromium, screenshot, sign_in
+
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 MEETING = "Wales Community Leadership Cohort 2026: network meeting after Focus It"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.portal.browser import (
+from tests.support.browser import (
     FRANCE,
     WALES,
     distinct_colours,
@@ -26,7 +26,7 @@ from tests.portal.browser import (
     sign_in,
 )
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 MEMBER_NAME = "ADSS Cymru"
 COHORT = "Wales Community Leadership Cohort 2026"

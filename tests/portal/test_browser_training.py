@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.portal.browser import (
-    PASSWORD,
-    WALES,
-    distinct_colours,
-    needs_chromium,
-    screenshot,
-)
+import pytest
 
-pytestmark = needs_chromium
+from tests.support.browser import PASSWORD, WALES, distinct_colours, needs_chromium, screenshot
+
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 # The demo's Outcome-Based Commissioning session has 3 seats and 2 bookings (Kent, Sandwell):
 # one seat left. Only this browser test books onto it.

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.kit.enums import Network
 from network.meetings.models import NetworkMeeting
 from network.programme.models import StepProgress
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of, sign_in
-from tests.portal.test_cohorts import PASSWORD, form, page_token, scene, schedule
+from tests.support.config import PASSWORD
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of, page_token, sign_in
+from tests.support.portal_cohorts import form, scene, schedule
 
 
 async def meetings_of(session: AsyncSession, cohort_id: object) -> int:

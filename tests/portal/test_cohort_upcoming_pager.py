@@ -6,9 +6,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.portal.web import PAGE_SIZE
-from tests.factories import Factory
-from tests.portal.helpers import sign_in
-from tests.portal.test_cohorts import PASSWORD, into_the_past, scene, schedule
+from tests.support.config import PASSWORD
+from tests.support.factories import Factory
+from tests.support.portal import sign_in
+from tests.support.portal_cohorts import into_the_past, scene, schedule
 
 
 def _next_link(text: str, name: str) -> str:

@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.db import utcnow
 from network.meetings import repository as meetings
 from network.meetings.models import MeetingInvitation, NetworkMeeting
-from tests.factories import Factory
-from tests.meetings.conftest import schedule, upcoming
-from tests.portal.helpers import csrf_of
-from tests.portal.test_certs import Scene, as_user, certificate_scene, principal_of
-from tests.training.conftest import TrainingFactory
+from tests.support.factories import Factory
+from tests.support.meetings import schedule, upcoming
+from tests.support.portal import csrf_of
+from tests.support.portal_certs import Scene, as_user, certificate_scene, principal_of
+from tests.support.training import TrainingFactory
 
 
 async def meeting_scene(session: AsyncSession, make: Factory) -> tuple[Scene, NetworkMeeting]:

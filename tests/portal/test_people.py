@@ -17,21 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth import service as auth
 from network.auth.principal import SYSTEM
 from network.certificates import service as certificates
-from network.contacts import service as contacts
 from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.enums import Network, Role
 from network.members.models import Member
 from network.portal.web import PAGE_SIZE
-from network.programme import exports
 from network.programme.models import CohortMember
 from network.training import service as training
-from tests.conftest import StatementCounter
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of, sign_in
-from tests.training.conftest import TrainingFactory
-
-PASSWORD = "correct horse battery"
+from network.usecases import contacts as contact_cases
+from network.usecases import exports
+from tests.support.config import PASSWORD
+from tests.support.database import StatementCounter
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of, sign_in
+from tests.support.training import TrainingFactory
 
 
 async def two_partners(make: Factory, session: AsyncSession) -> dict[str, Any]:
@@ -367,7 +366,7 @@ async def test_restoring_a_contact_whose_email_is_taken_again_says_so(
 ) -> None:
     world = await two_partners(make, session)
     sian = world["sian"]
-    await contacts.archive_contact(session, SYSTEM, sian.id)
+    await contact_cases.archive_contact(session, SYSTEM, sian.id)
     await make.contact(world["aberdare"], "sian@aberdare.example", first_name="New")
     await session.commit()
     await sign_in(client, world["a"], PASSWORD)
@@ -436,7 +435,7 @@ async def test_csv_exports_of_a_cohort(
     full = await train.session_of(course, capacity=1, time_zone="Europe/Paris")
     await train.book(full, tricky)
     await train.book(full, gone)
-    await contacts.archive_contact(session, SYSTEM, gone.id)
+    await contact_cases.archive_contact(session, SYSTEM, gone.id)
     await session.commit()
     await sign_in(client, world["a"], PASSWORD)
 

@@ -19,25 +19,10 @@ from network.portal.web import SESSION_SECONDS, PortalSession
 from network.portal.web import decode_session as _decode
 from network.portal.web import encode_session as _encode
 from network.programme.models import StepProgress
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of, sign_in
-from tests.training.conftest import TrainingFactory
-
-PASSWORD = "correct horse battery"
-
-
-async def partner_user(make: Factory, session: AsyncSession, email: str | None = None) -> dict:
-    """A partner with a user who has a password, and a cohort of two members."""
-    partner = await make.partner()
-    user = await make.user(Role.PARTNER, partner=partner, email=email)
-    await auth.set_password(session, SYSTEM, user.email, PASSWORD)
-    first = await make.member("Aberdare Council", partner=partner)
-    second = await make.member("Bangor Council", partner=partner)
-    cohort = await make.cohort(
-        f"Cohort of {partner.slug}", partner=partner, members=[first, second]
-    )
-    await session.commit()
-    return {"email": user.email, "cohort": cohort, "members": [first, second]}
+from tests.support.config import PASSWORD
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of, partner_user, sign_in
+from tests.support.training import TrainingFactory
 
 
 async def test_login_page_has_the_contract_labels_in_every_language(

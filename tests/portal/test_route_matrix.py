@@ -2,7 +2,7 @@
 
 MATRIX has a row for every (method, path) the app serves under /portal (a test checks it
 against the app's own routes, so a new route without a row fails the suite). Each row probes
-the route with the world's objects (tests/portal/world.py), all of them partner A's or its
+the route with the world's objects (tests/support/world.py), all of them partner A's or its
 member contact's: partner B gets 404 for them, like the wrong kind of user; anonymous and staff
 (who are not portal users: their sign-in is refused) are sent to /portal/login. Posts carry a
 valid CSRF token and a valid form: the owner's post changes the database, a refused one changes
@@ -31,9 +31,10 @@ from network.members.models import Member
 from network.messaging.models import OutboxMessage
 from network.programme.models import Cohort, CohortMember, StepProgress
 from network.training.models import Booking
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of, sign_in
-from tests.portal.world import KINDS, PASSWORD, World, build_world
+from tests.support.config import PASSWORD
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of, sign_in
+from tests.support.world import KINDS, World, build_world
 
 LOGIN = "/portal/login"
 

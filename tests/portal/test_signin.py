@@ -21,10 +21,10 @@ from network.db import utcnow
 from network.kit.enums import Role
 from network.messaging.models import OutboxMessage
 from network.messaging.rendering import Renderer
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of, sign_in
+from tests.support.config import PASSWORD
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of, sign_in
 
-PASSWORD = "correct horse battery"
 BASE = get_settings().base_url.rstrip("/")  # emailed links are made under BASE_URL
 NEW_PASSWORD = "a brand new passphrase"
 

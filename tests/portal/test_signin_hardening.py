@@ -26,11 +26,10 @@ from network.config import Settings, get_settings
 from network.kit.enums import Role
 from network.messaging.models import OutboxMessage
 from network.portal import signin
-from tests.conftest import REDIS_URL
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of, sign_in
+from tests.support.config import PASSWORD, REDIS_URL
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of, sign_in
 
-PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
 BASE = get_settings().base_url.rstrip("/")
 

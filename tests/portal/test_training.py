@@ -15,36 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth import service as auth
 from network.auth.principal import SYSTEM, Principal
 from network.db import utcnow
-from network.kit.enums import Role
 from network.portal.web import PAGE_SIZE
 from network.training import bookings as training_bookings
 from network.training.enums import BookingStatus
 from network.training.models import Booking
-from tests.conftest import StatementCounter
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of, sign_in
-from tests.training.conftest import TrainingFactory
-
-PASSWORD = "correct horse battery"
+from tests.support.config import PASSWORD
+from tests.support.database import StatementCounter
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of, partner_with_contacts, sign_in
+from tests.support.training import TrainingFactory
 
 
 @pytest.fixture
 def train(session: AsyncSession) -> TrainingFactory:
     """Courses, sessions and bookings made through the training services."""
     return TrainingFactory(session)
-
-
-async def partner_with_contacts(make: Factory, session: AsyncSession, names: list[str]) -> dict:
-    """A partner user (with a password), one member and a contact per name."""
-    partner = await make.partner()
-    user = await make.user(Role.PARTNER, partner=partner)
-    await auth.set_password(session, SYSTEM, user.email, PASSWORD)
-    member = await make.member(f"Council of {partner.slug}", partner=partner)
-    people = []
-    for name in names:
-        first, last = name.split(" ")
-        people.append(await make.contact(member, first_name=first, last_name=last))
-    return {"partner": partner, "user": user, "member": member, "contacts": people}
 
 
 async def statuses(session: AsyncSession, session_id: uuid.UUID) -> dict[uuid.UUID, str]:

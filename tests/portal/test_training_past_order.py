@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.db import utcnow
 from network.portal.web import PAGE_SIZE
-from tests.factories import Factory
-from tests.portal.helpers import sign_in
-from tests.portal.test_training import PASSWORD, partner_with_contacts
-from tests.training.conftest import TrainingFactory
+from tests.support.config import PASSWORD
+from tests.support.factories import Factory
+from tests.support.portal import partner_with_contacts, sign_in
+from tests.support.training import TrainingFactory
 
 
 async def test_past_sessions_are_listed_latest_first(

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.programme.models import StepProgress
-from tests.factories import Factory
-from tests.portal.helpers import csrf_of, sign_in
-from tests.portal.test_portal import PASSWORD, partner_user
+from tests.support.config import PASSWORD
+from tests.support.factories import Factory
+from tests.support.portal import csrf_of, partner_user, sign_in
 
 
 async def test_a_nul_character_in_a_query_or_a_form_gets_the_400_page_and_changes_nothing(

@@ -10,16 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit.models import AuditEvent
 from network.auth.principal import SYSTEM
-from network.contacts import service as contacts
 from network.db import utcnow
 from network.kit.enums import Role
 from network.kit.ids import to_global_id
 from network.training import service as training
 from network.training.models import Booking
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import error_codes, snapshot
-from tests.training.conftest import TrainingFactory
+from network.usecases import contacts as contact_cases
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import error_codes, snapshot
+from tests.support.training import TrainingFactory
 
 BOOK = """
 mutation($input: BookTrainingInput!) {
@@ -240,7 +240,7 @@ async def test_refused_bookings_write_nothing(
     member = await make.member()
     person = await make.contact(member)
     archived = await make.contact(member)
-    await contacts.archive_contact(session, SYSTEM, archived.id)
+    await contact_cases.archive_contact(session, SYSTEM, archived.id)
     await train.book(open_session, person)
     token = await make.token(Role.STAFF)
     before = await snapshot(session)

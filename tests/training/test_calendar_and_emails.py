@@ -13,9 +13,9 @@ from network.kit.enums import Role
 from network.messaging.models import OutboxAttachment, OutboxMessage
 from network.messaging.service import default_renderer
 from network.training.models import TrainingSession
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.training.conftest import TrainingFactory
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.training import TrainingFactory
 
 UPDATE = """
 mutation($input: UpdateTrainingSessionInput!) {

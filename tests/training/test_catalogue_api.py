@@ -8,10 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.kit.enums import Role
 from network.kit.ids import to_global_id
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import error_codes, snapshot
-from tests.training.conftest import TrainingFactory
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import error_codes, snapshot
+from tests.support.training import TrainingFactory
 
 CREATE_COURSE = """
 mutation($input: CreateCourseInput!) {

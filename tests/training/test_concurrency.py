@@ -25,7 +25,7 @@ from network.members.models import Member
 from network.training import service as training
 from network.training.enums import BookingStatus, CourseFormat
 from network.training.models import Booking
-from tests.training.conftest import CommittedDatabase
+from tests.support.training import CommittedDatabase
 
 PEOPLE = 200
 SEATS = 20
@@ -97,6 +97,7 @@ async def api(committed_db: CommittedDatabase) -> AsyncIterator[httpx.AsyncClien
             yield client
 
 
+@pytest.mark.slow
 async def test_200_concurrent_bookings_on_20_seats(
     committed_db: CommittedDatabase, api: httpx.AsyncClient
 ) -> None:

@@ -16,8 +16,9 @@ from network.kit.enums import Network, Role
 from network.members.models import Member
 from network.training.enums import BookingStatus, CourseFormat
 from network.training.models import Booking, Course, TrainingSession
-from tests.conftest import GraphQL, StatementCounter
-from tests.factories import Factory
+from tests.support.app import GraphQL
+from tests.support.database import StatementCounter
+from tests.support.factories import Factory
 
 SESSIONS = 100
 BOOKINGS_PER_SESSION = 4

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth.principal import SYSTEM
 from network.db import utcnow
 from network.training import sessions as training_sessions
-from tests.training.conftest import TrainingFactory
+from tests.support.training import TrainingFactory
 
 
 async def _all_pages(

@@ -13,10 +13,10 @@ from network.messaging.models import OutboxMessage
 from network.messaging.service import default_renderer
 from network.training import service as training
 from network.training.models import Booking
-from tests.conftest import GraphQL
-from tests.factories import Factory, gid
-from tests.helpers import error_codes
-from tests.training.conftest import TrainingFactory
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.helpers import error_codes
+from tests.support.training import TrainingFactory
 
 CREATE = """
 mutation($input: CreateTrainingSessionInput!) {

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -32,7 +33,7 @@ from network.members.models import Member
 from network.training import service as training
 from network.training.enums import BookingStatus, CourseFormat
 from network.training.models import Booking
-from tests.conftest import TEST_DATABASE_URL
+from tests.support.config import TEST_DATABASE_URL
 
 T = TypeVar("T")
 PEOPLE = 8
@@ -266,6 +267,7 @@ WaitingList.TestCase.settings = settings(
 )
 
 
+@pytest.mark.slow
 def test_waiting_list_rules_hold_for_random_sequences() -> None:
     try:
         WaitingList.TestCase().runTest()

@@ -1,6 +1,6 @@
-"""Fixtures for the outbox: a committed database, a real SMTP sink, a real Redis queue, workers.
+"""The outbox: a committed database, a real SMTP sink, a real Redis queue, real workers.
 
-API tests use the shared rolled-back transaction (tests/conftest.py). Delivery tests cannot:
+API tests use the shared rolled-back transaction (tests/support/database.py). Delivery tests cannot:
 a worker in another process (or a second connection) only sees committed rows. They use a
 database of their own, created and migrated once per run, emptied before each test.
 """
@@ -11,18 +11,14 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from network.app import create_app
@@ -31,38 +27,18 @@ from network.db import make_engine, make_session_factory
 from network.jobs import JobQueue
 from network.messaging.delivery import Courier, RetryPolicy, SmtpServer
 from network.messaging.service import default_renderer
-from network.models import Base
-from tests.conftest import REDIS_URL, ROOT, TEST_DATABASE_URL
-from tests.messaging.sink import Sink
+from tests.support.config import BIN, REDIS_URL
+from tests.support.database import database_of_its_own, empty_every_table
+from tests.support.sink import Sink
 
-BIN = Path(sys.executable).parent
 SENDER = "Network CRM <no-reply@citizenpowered.example>"
 
 
-async def run(*command: str, env: dict[str, str] | None = None) -> None:
-    """Run a command to completion; fail with its output if it fails."""
-    process = await asyncio.create_subprocess_exec(
-        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    output, _ = await process.communicate()
-    assert process.returncode == 0, output.decode(errors="replace")
-
-
 @pytest.fixture(scope="session")
-async def outbox_database_url() -> AsyncIterator[str]:
+def outbox_database_url() -> Iterator[str]:
     """A database of this run's own (committed data; dropped at the end)."""
-    url = make_url(TEST_DATABASE_URL)
-    name = f"{url.database}_outbox_{os.getpid()}"
-    own = url.set(database=name).render_as_string(hide_password=False)
-    await run(sys.executable, str(ROOT / "scripts" / "ensure_database.py"), own, "--recreate")
-    await run(str(BIN / "network"), "migrate", env={**os.environ, "DATABASE_URL": own})
-    yield own
-    server = url.set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(server.render_as_string(hide_password=False))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    with database_of_its_own("outbox") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +51,7 @@ async def outbox_engine(outbox_database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def committed(outbox_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions on the outbox database, emptied first; what they commit stays committed."""
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with outbox_engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await empty_every_table(outbox_engine)
     return make_session_factory(outbox_engine)
 
 

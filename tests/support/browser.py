@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.config import ROOT
+
 CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
 PASSWORD = "portal-demo-password"
 WALES = "partner@wales.example"

@@ -1,29 +1,25 @@
-"""Fixtures for the training tests: courses, sessions and bookings made through the services."""
+"""Training rows made through the services: courses, sessions, bookings, attended sessions, and
+a database of its own for the concurrency tests."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
-import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
-from sqlalchemy import URL, func, make_url, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from network.auth.principal import SYSTEM
 from network.contacts.models import Contact
 from network.db import make_session_factory, utcnow
-from network.models import Base
+from network.members.models import Member
 from network.training import service as training
 from network.training.enums import CourseFormat
 from network.training.models import Booking, Course, TrainingSession
-from tests.conftest import ROOT, TEST_DATABASE_URL
+from tests.support.database import database_of_its_own, empty_every_table
+from tests.support.factories import Factory
 
 _seq = itertools.count(1)
 
@@ -93,9 +89,44 @@ async def train(session: AsyncSession) -> TrainingFactory:
     return TrainingFactory(session)
 
 
-async def count_rows(session: AsyncSession, model: Any) -> int:
-    """How many rows a table holds."""
-    return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+class Attended:
+    """Makes a CPD session in the past whose given contacts attended it."""
+
+    def __init__(self, session: AsyncSession, make: Factory) -> None:
+        self.session = session
+        self.make = make
+        self.train = TrainingFactory(session)
+        self.bookings: list[Booking] = []
+
+    async def contacts(self, member: Member, count: int, **kw: object) -> list[Contact]:
+        return [await self.make.contact(member, **kw) for _ in range(count)]
+
+    async def session_with(
+        self,
+        people: list[Contact],
+        *,
+        title: str = "Co-Production Star training",
+        mark: bool = True,
+        **kw: object,
+    ) -> TrainingSession:
+        course = await self.train.course(title, cpd_hours=kw.get("cpd_hours", 6))
+        start = (utcnow() + timedelta(days=10)).replace(microsecond=0)
+        row = await self.train.session_of(course, capacity=max(len(people), 1), starts_at=start)
+        bookings = [await self.train.book(row, person) for person in people]
+        row.starts_at = utcnow().replace(microsecond=0) - timedelta(days=2)
+        row.ends_at = row.starts_at + timedelta(hours=6)
+        await self.session.flush()
+        self.bookings = bookings
+        if bookings and mark:
+            await training.mark_attendance(
+                self.session, SYSTEM, booking_ids=[b.id for b in bookings], attended=True
+            )
+        return row
+
+
+@pytest.fixture
+async def attended(session: AsyncSession, make: Factory) -> Attended:
+    return Attended(session, make)
 
 
 class CommittedDatabase:
@@ -108,41 +139,16 @@ class CommittedDatabase:
 
     async def truncate(self) -> None:
         """Empty every table (the tests that use it start from nothing)."""
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        async with self.engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await empty_every_table(self.engine, restart_identity=True)
 
 
 @pytest.fixture(scope="module")
 async def committed_db() -> AsyncIterator[CommittedDatabase]:
-    """A private database (named after this process), migrated, dropped after the module."""
-    url = make_url(TEST_DATABASE_URL)
-    name = f"{url.database}_training_{os.getpid()}"
-    private = url.set(database=name).render_as_string(hide_password=False)
-    python = sys.executable
-    await _run(python, str(ROOT / "scripts" / "ensure_database.py"), private, "--recreate")
-    await _run(str(Path(python).parent / "network"), "migrate", database_url=private)
-    # Many requests wait for a connection at once: let them wait as long as a burst lasts.
-    engine = create_async_engine(private, pool_size=20, max_overflow=20, pool_timeout=300)
-    try:
-        yield CommittedDatabase(private, engine)
-    finally:
-        await engine.dispose()
-        await _drop(url.set(database="postgres"), name)
-
-
-async def _run(*command: str, database_url: str | None = None) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url} if database_url else None
-    process = await asyncio.create_subprocess_exec(
-        *command, env=env, stdout=asyncio.subprocess.DEVNULL
-    )
-    assert await process.wait() == 0, command
-
-
-async def _drop(maintenance: URL, name: str) -> None:
-    dsn = maintenance.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    """A database of its own for the module, migrated, dropped after it."""
+    with database_of_its_own("training") as url:
+        # Many requests wait for a connection at once: let them wait as long as a burst lasts.
+        engine = create_async_engine(url, pool_size=20, max_overflow=20, pool_timeout=300)
+        try:
+            yield CommittedDatabase(url, engine)
+        finally:
+            await engine.dispose()

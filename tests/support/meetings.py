@@ -1,4 +1,5 @@
-"""Fixtures for network meetings: a cohort with people, meetings, and the outbox they fill."""
+"""Network meetings: a cohort with people (the `scene` fixture), meetings scheduled through the
+service, the outbox they fill, and the GraphQL documents more than one test sends."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from network.messaging.models import OutboxAttachment, OutboxMessage
 from network.messaging.rendering import Renderer
 from network.partners.models import Partner
 from network.programme.models import Cohort
-from tests.factories import Factory
+from network.usecases import contacts as contact_cases
+from tests.support.factories import Factory, gid
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -83,7 +85,7 @@ async def scene(make: Factory, session: AsyncSession) -> Scene:
         anglesey, "marie@anglesey.example", first_name="Marie", last_name="Dubois", language="fr"
     )
     archived = await make.contact(anglesey, "gone@anglesey.example", last_name="Gone")
-    await contacts.archive_contact(session, SYSTEM, archived.id)
+    await contact_cases.archive_contact(session, SYSTEM, archived.id)
     opted_out = await make.contact(anglesey, "quiet@anglesey.example", last_name="Quiet")
     await contacts.update_contact(session, SYSTEM, opted_out.id, email_opt_outs=["programme"])
     stranger = await make.contact(outsider, "someone@kent.example", last_name="Stranger")
@@ -168,3 +170,41 @@ async def tokens(make: Factory, scene: Scene) -> dict[str, str]:
         "partner": await make.token(Role.PARTNER, partner=scene.partner),
         "other": await make.token(Role.PARTNER, partner=other),
     }
+
+
+SCHEDULE = """
+mutation($input: ScheduleNetworkMeetingInput!) {
+  scheduleNetworkMeeting(input: $input) {
+    meeting {
+      title afterStep network networkWide startsAt endsAt timeZone localStartsAt venue onlineUrl
+      agenda reminderOffsetsMinutes status sequence cohort { name }
+      invitations(first: 10) { totalCount edges { node { contact { email } response } } }
+      responseCounts { yes no maybe noResponse }
+    }
+    userErrors { field code message }
+  }
+}"""
+
+
+def schedule_input(scene: Scene, **overrides: object) -> dict[str, object]:
+    """The input of a valid scheduleNetworkMeeting for the scene's cohort, with `overrides`."""
+    starts = upcoming(days=30)
+    values: dict[str, object] = {
+        "cohortId": gid("Cohort", scene.cohort),
+        "afterStep": "FOCUS_IT",
+        "title": "Focus It network meeting",
+        "startsAt": starts.isoformat(),
+        "endsAt": (starts + timedelta(hours=2)).isoformat(),
+        "timeZone": "Europe/Paris",
+        "venue": "Neuadd y Sir, Llandrindod",
+        "onlineUrl": "https://meet.example/focus-it",
+        "agenda": "1. Welcome\n2. What we learnt",
+    }
+    values.update(overrides)
+    return values
+
+
+RSVP = """
+mutation($input: RsvpInput!) {
+  rsvp(input: $input) { invitation { response } userErrors { field code message } }
+}"""
