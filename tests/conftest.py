@@ -13,8 +13,3 @@ pytest_plugins = [
     "tests.support.meetings",
     "tests.support.messaging",
 ]
-
-# For tests/api/ until move_tests.sh rewrites its imports (it deletes from here to the end).
-from tests.support.app import GraphQL  # noqa: E402
-
-__all__ = ["GraphQL"]

@@ -35,9 +35,9 @@ from graphql import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from tests.api.matrix_world import CALLERS, MatrixWorld, build_matrix_world
-from tests.conftest import GraphQL
-from tests.helpers import snapshot
+from tests.support.app import GraphQL
+from tests.support.helpers import snapshot
+from tests.support.matrix_world import CALLERS, MatrixWorld, build_matrix_world
 
 SDL = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
 ANON = "UNAUTHENTICATED"

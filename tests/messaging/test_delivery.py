@@ -1,7 +1,7 @@
 """Delivery of committed outbox messages to a real SMTP server, one batch at a time.
 
 These call `deliver_batch` (what the arq job calls) directly, with a fixed clock where
-backoff matters; tests/messaging/test_workers.py runs the same through real workers.
+backoff matters; tests/workers/test_outbox_workers.py runs the same through real workers.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The world of the GraphQL authorization matrix: the portal's world, an initiative, and tokens.
 
-It reuses tests/portal/world.py (partner A with a cohort, members, contacts, meetings, a
+It reuses tests/support/world.py (partner A with a cohort, members, contacts, meetings, a
 session with a booking and certificates; partner B with its own; a member user who is partner
 A's contact Siân) and adds what the API's operations also need: an initiative of partner A's
 member and a bearer token for each kind of caller.
@@ -20,8 +20,8 @@ from network.kit.enums import FourCo
 from network.kit.ids import to_global_id
 from network.messaging.models import OutboxMessage
 from network.training.models import Booking
-from tests.factories import Factory, gid
-from tests.portal.world import KINDS, World, build_world
+from tests.support.factories import Factory, gid
+from tests.support.world import KINDS, World, build_world
 
 CALLERS = KINDS  # anonymous, member, partner A, partner B, staff
 NOT_THE_MEMBERS = ("gareth", "rhys", "archived", "theirs", "bangor", "builth")
