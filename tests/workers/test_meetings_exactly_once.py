@@ -1,9 +1,9 @@
 """Exactly once: 500 invitees, two reminder offsets, real workers, a real SMTP sink and Redis.
 
 These tests need committed data (a worker in another process sees nothing else), so they use
-a database of their own, migrated once per run and emptied before each test. The workers are
-real `network worker` processes (arq) on a queue of this run's own, sending to an aiosmtpd
-sink in this process (tests/messaging's Worker and Sink, reused).
+the outbox tests' database of its own (tests/support/messaging.py: `committed`, emptied before
+each test). The workers are real `network worker` processes (arq) on a queue of this test's
+own, sending to an aiosmtpd sink in this process (the shared Worker and Sink).
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from network.contacts.models import Contact
-from network.db import make_engine, make_session_factory, utcnow
+from network.db import utcnow
 from network.meetings.models import MeetingReminder, NetworkMeeting, ReminderStatus
 from network.meetings.reminders import send_due_reminders
 from network.messaging.models import OutboxMessage, OutboxStatus
 from tests.support.config import BIN, REDIS_URL
-from tests.support.database import database_of_its_own, empty_every_table
 from tests.support.factories import Factory
 from tests.support.meetings import schedule, upcoming
 from tests.support.messaging import SENDER, Worker, wait_for
@@ -38,34 +37,6 @@ from tests.support.sink import Sink
 
 INVITEES = 500
 OFFSETS = [10080, 1440]
-
-
-@pytest.fixture(scope="session")
-def meetings_database_url() -> Iterator[str]:
-    """A database of this run's own for committed data; dropped at the end."""
-    with database_of_its_own("meetings") as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-async def meetings_engine(meetings_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(meetings_database_url, pool_size=6)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def committed(meetings_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions on the meetings database, emptied first; what they commit stays committed."""
-    await empty_every_table(meetings_engine)
-    return make_session_factory(meetings_engine)
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    server = Sink().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -86,7 +57,7 @@ async def queue_name() -> AsyncIterator[str]:
 
 @pytest.fixture
 def workers(
-    meetings_database_url: str, queue_name: str, tmp_path: Path
+    outbox_database_url: str, queue_name: str, tmp_path: Path
 ) -> Iterator[Callable[[int], Worker]]:
     """Start real worker processes on the meetings database: `workers(smtp_port)`."""
     started: list[Worker] = []
@@ -94,7 +65,7 @@ def workers(
     def start(smtp_port: int) -> Worker:
         env = {
             **os.environ,
-            "DATABASE_URL": meetings_database_url,
+            "DATABASE_URL": outbox_database_url,
             "REDIS_URL": REDIS_URL,
             "WORKER_QUEUE_NAME": queue_name,
             "SMTP_HOST": "127.0.0.1",
@@ -243,7 +214,7 @@ async def test_two_workers_running_the_cron_deliver_one_email_per_invitee_and_of
 @pytest.mark.slow
 async def test_a_worker_killed_mid_batch_and_restarted_sends_each_reminder_once(
     committed: async_sessionmaker[AsyncSession],
-    meetings_engine: AsyncEngine,
+    outbox_engine: AsyncEngine,
     sink: Sink,
     workers: Callable[[int], Worker],
 ) -> None:
@@ -254,10 +225,10 @@ async def test_a_worker_killed_mid_batch_and_restarted_sends_each_reminder_once(
     await make_all_due(committed)
     # Hold the outbox: the worker's next reminder batch claims its rows, then waits to write
     # its first message. That is "mid-batch"; the kill comes exactly there.
-    async with meetings_engine.connect() as blocker:
+    async with outbox_engine.connect() as blocker:
         transaction = await blocker.begin()
         await blocker.execute(text("LOCK TABLE outbox_messages IN SHARE MODE"))
-        await wait_for(lambda: batch_waiting(meetings_engine), within=30, what="a batch mid-way")
+        await wait_for(lambda: batch_waiting(outbox_engine), within=30, what="a batch mid-way")
         claimed = await count(
             committed,
             select(func.count())
@@ -292,13 +263,13 @@ async def batch_waiting(engine: AsyncEngine) -> bool:
 
 @pytest.mark.slow
 async def test_the_operator_command_runs_one_pass_and_enqueues_the_deliveries(
-    committed: async_sessionmaker[AsyncSession], meetings_database_url: str, queue_name: str
+    committed: async_sessionmaker[AsyncSession], outbox_database_url: str, queue_name: str
 ) -> None:
     await seed(committed, invitees=10)
     await make_all_due(committed)
     env = {
         **os.environ,
-        "DATABASE_URL": meetings_database_url,
+        "DATABASE_URL": outbox_database_url,
         "REDIS_URL": REDIS_URL,
         "WORKER_QUEUE_NAME": queue_name,
     }
