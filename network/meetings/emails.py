@@ -49,6 +49,21 @@ class Invitee:
     language: str
     response: RsvpResponse | None = None
 
+    @classmethod
+    def from_row(cls, row: Any, *, invitation_id: uuid.UUID | None = None) -> Invitee:
+        """From a row of an invitation joined with its contact (`id` is the invitation's,
+        unless `invitation_id` is given; `response` is optional)."""
+        response = getattr(row, "response", None)
+        return cls(
+            invitation_id=invitation_id if invitation_id is not None else row.id,
+            contact_id=row.contact_id,
+            email=row.email,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            language=row.language,
+            response=RsvpResponse(response) if response else None,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class MeetingFacts:

@@ -20,7 +20,7 @@ from network.audit import service as audit
 from network.auth.principal import Principal
 from network.contacts.models import Contact
 from network.db import utcnow
-from network.kit.enums import MeetingStatus, MembershipStatus, RsvpResponse
+from network.kit.enums import MeetingStatus, MembershipStatus
 from network.meetings import emails
 from network.meetings.emails import EMAIL_KIND, Invitee, MeetingFacts, queue_emails
 from network.meetings.models import MeetingInvitation, NetworkMeeting, ReminderStatus
@@ -270,15 +270,7 @@ async def _invitations_of(
 def _to_tell(rows: Sequence[Row[Any]]) -> list[Invitee]:
     """The withdrawn invitees who get a cancellation: live, and taking programme emails."""
     return [
-        Invitee(
-            invitation_id=row.id,
-            contact_id=row.contact_id,
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            language=row.language,
-            response=RsvpResponse(row.response) if row.response else None,
-        )
+        Invitee.from_row(row)
         for row in rows
         if row.archived_at is None and EMAIL_KIND not in row.email_opt_outs
     ]

@@ -105,17 +105,7 @@ async def invite(
         .join(Contact, Contact.id == new.c.contact_id)
         .order_by(Contact.last_name, Contact.first_name, Contact.id)
     )
-    return [
-        Invitee(
-            invitation_id=row.id,
-            contact_id=row.contact_id,
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            language=row.language,
-        )
-        for row in (await session.execute(statement)).all()
-    ]
+    return [Invitee.from_row(row) for row in (await session.execute(statement)).all()]
 
 
 async def current_invitees(session: AsyncSession, meeting_id: uuid.UUID) -> list[Invitee]:
@@ -138,18 +128,7 @@ async def current_invitees(session: AsyncSession, meeting_id: uuid.UUID) -> list
         )
         .order_by(Contact.last_name, Contact.first_name, Contact.id)
     )
-    return [
-        Invitee(
-            invitation_id=row.id,
-            contact_id=row.contact_id,
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            language=row.language,
-            response=RsvpResponse(row.response) if row.response else None,
-        )
-        for row in (await session.execute(statement)).all()
-    ]
+    return [Invitee.from_row(row) for row in (await session.execute(statement)).all()]
 
 
 async def plan_reminders(

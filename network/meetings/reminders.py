@@ -123,15 +123,7 @@ def _email(row: Any) -> emails.OwedEmail:
         agenda=row.agenda,
         sequence=row.sequence,
     )
-    invitee = Invitee(
-        invitation_id=row.invitation_id,
-        contact_id=row.contact_id,
-        email=row.email,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        language=row.language,
-        response=RsvpResponse(row.response) if row.response else None,
-    )
+    invitee = Invitee.from_row(row, invitation_id=row.invitation_id)
     return emails.reminder(meeting, invitee, row.offset_minutes)
 
 
