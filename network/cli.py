@@ -275,7 +275,7 @@ def tokens_create(email: str = typer.Option(..., "--email")) -> None:
 @reminders_app.command("send")
 def reminders_send() -> None:
     """One pass of due reminders, now."""
-    from network.training.reminders import queue_due_reminders
+    from network.training.service import queue_due_reminders
 
     owed = _in_transaction(lambda s: queue_due_reminders(s))
     typer.echo(f"training: {owed} reminders owed")

@@ -59,3 +59,16 @@ def test_every_module_of_auth_is_placed() -> None:
     }
     modules = {f"auth.{p.stem}" for p in (PACKAGE / "auth").glob("*.py") if p.stem != "__init__"}
     assert modules - layered == set()
+
+
+def test_every_inner_module_of_training_is_behind_its_facade() -> None:
+    # The faces may import the facade, the enums and the models; a new inner module of
+    # network/training/ must join the facade contract, or a face could bypass the facade.
+    public = {"__init__", "service", "enums", "models", "demo"}
+    inner = {
+        f"network.training.{p.stem}"
+        for p in (PACKAGE / "training").glob("*.py")
+        if p.stem not in public
+    }
+    forbidden = set(contracts()["faces-use-the-training-facade"]["forbidden_modules"])
+    assert inner == forbidden

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from network.db import make_session_factory, unit_of_work
-from network.training.reminders import queue_due_reminders
+from network.training.service import queue_due_reminders
 from workers.runtime import Runtime
 
 logger = logging.getLogger("workers.training")

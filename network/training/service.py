@@ -43,6 +43,7 @@ from network.training.sessions import (
     seat_counts,
 )
 from network.training.sessions import calendar_file as _calendar_file
+from network.training.times import local
 
 __all__ = [
     "ICS_CONTENT_TYPE",
@@ -66,6 +67,7 @@ __all__ = [
     "list_bookings",
     "list_courses",
     "list_sessions",
+    "local",
     "mark_attendance",
     "queue_due_reminders",
     "seat_counts",

@@ -21,7 +21,6 @@ from network.kit.ids import to_global_id
 from network.kit.pagination import encode_cursor
 from network.training import service as training
 from network.training.enums import BookingStatus, CourseFormat, TrainingSessionStatus
-from network.training.times import local
 
 strawberry.enum(CourseFormat, description="How long one delivery of a course takes.")
 strawberry.enum(TrainingSessionStatus, description="Whether a session will take place.")
@@ -124,11 +123,11 @@ class TrainingSession(Node):
 
     @strawberry.field(description="The start as wall-clock time in the session's zone.")
     def starts_at_local(self) -> datetime:
-        return local(self.starts_at, self.time_zone)
+        return training.local(self.starts_at, self.time_zone)
 
     @strawberry.field(description="The end as wall-clock time in the session's zone.")
     def ends_at_local(self) -> datetime:
-        return local(self.ends_at, self.time_zone)
+        return training.local(self.ends_at, self.time_zone)
 
     @strawberry.field(description="The course this session delivers.")
     async def course(self, info: AnyInfo) -> Course:
