@@ -75,3 +75,24 @@ async def test_a_kept_session_is_committed_but_not_closed(
         async with unit_of_work(kept, after_commit=recorder):
             pass
     assert [list(f) for f in recorder.flushed] == [[Job.ISSUE_CERTIFICATES], []]
+
+
+async def test_a_rolled_back_savepoint_forgets_only_what_it_owed(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    recorder = Recorder()
+    kept, dropped, after = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    async def failing_step(session: AsyncSession) -> None:
+        async with session.begin_nested():
+            owe(session, Job.DELIVER_OUTBOX, [dropped])
+            owe(session, Job.ISSUE_CERTIFICATES, [dropped])
+            raise RuntimeError("inner step failed")
+
+    async with unit_of_work(session_factory, after_commit=recorder) as session:
+        owe(session, Job.DELIVER_OUTBOX, [kept])
+        with pytest.raises(RuntimeError, match="inner step failed"):
+            await failing_step(session)
+        async with session.begin_nested():  # a savepoint that succeeds keeps what it owed
+            owe(session, Job.DELIVER_OUTBOX, [after])
+    assert recorder.flushed == [{Job.DELIVER_OUTBOX: [kept, after]}]

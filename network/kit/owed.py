@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 OWED = "network.owed_jobs"  # key in session.info
+MARKS = "network.owed_jobs.savepoints"  # what was owed when each open savepoint began
 
 
 class Job(StrEnum):
@@ -50,9 +51,31 @@ def take_all_owed(session: AsyncSession | Session) -> dict[Job, list[uuid.UUID]]
     return {job: list(dict.fromkeys(ids)) for job, ids in owed.items() if ids}
 
 
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint remembers how much was owed when it began, to trim back on its rollback.
+    if transaction.nested:
+        owed: dict[Job, list[uuid.UUID]] = session.info.get(OWED, {})
+        marks = session.info.setdefault(MARKS, {})
+        marks[id(transaction)] = {job: len(ids) for job, ids in owed.items()}
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    # Only the outermost transaction: a savepoint rolled back inside it keeps what the
-    # enclosing transaction still owes.
-    if previous_transaction.parent is None:
+    if previous_transaction.parent is None:  # the whole transaction: nothing is owed
         session.info.pop(OWED, None)
+        session.info.pop(MARKS, None)
+        return
+    mark = session.info.get(MARKS, {}).pop(id(previous_transaction), None)
+    if previous_transaction.nested and mark is not None:
+        # A savepoint rolled back: what was owed inside it is forgotten, the rest is kept.
+        owed: dict[Job, list[uuid.UUID]] = session.info.get(OWED, {})
+        for job in list(owed):
+            del owed[job][mark.get(job, 0) :]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_marks(session: Session, transaction: SessionTransaction) -> None:
+    # (This runs before after_soft_rollback, so a savepoint's own mark is dropped there.)
+    if transaction.parent is None:
+        session.info.pop(MARKS, None)

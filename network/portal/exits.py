@@ -85,6 +85,7 @@ async def unknown_page(request: Request, exc: Exception) -> Response:
         return await http_exception_handler(request, exc)
     portal = portal_of(request)
     data = portal.read_session(request)
+    data.chosen_language = None  # no page was found: nothing to save, whatever the method
     if data.user_id is not None:  # no handler checked the cookie: a dead sign-in shows as none
         async with portal.db() as session:
             await portal.principal_of(session, data)

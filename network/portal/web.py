@@ -217,7 +217,10 @@ class Portal:
                 csrf=secrets.token_urlsafe(24), issued=int(time.time()), changed=True
             )
         chosen = request.query_params.get("lang")
-        found.chosen_language = chosen if chosen in LANGUAGES else None
+        # Only a GET of a page saves ?lang= on the user: a HEAD, a form post or a wrong method
+        # shows the page in that language but changes nothing.
+        saving = request.method == "GET"
+        found.chosen_language = chosen if saving and chosen in LANGUAGES else None
         request.state.portal_session = found
         return found
 

@@ -4,8 +4,10 @@ language; HEAD on a portal page is served like GET."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from network.auth.models import User
 from tests.support.config import PASSWORD
 from tests.support.factories import Factory
 from tests.support.portal import partner_user, sign_in
@@ -64,3 +66,26 @@ async def test_head_on_a_portal_page_is_served_like_get(client: httpx.AsyncClien
     page = await client.head("/portal/login")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
+
+
+async def _language_of(session: AsyncSession, email: str) -> str | None:
+    language: str | None = await session.scalar(select(User.language).where(User.email == email))
+    return language
+
+
+async def test_only_a_get_of_a_real_page_saves_the_chosen_language(
+    client: httpx.AsyncClient, make: Factory, session: AsyncSession
+) -> None:
+    wales = await partner_user(make, session)
+    await sign_in(client, wales["email"], PASSWORD)
+    before = await _language_of(session, wales["email"])
+    head = await client.head("/portal/?lang=cy")
+    assert head.status_code == 200
+    unknown = await client.get("/portal/zzz?lang=fr")
+    assert unknown.status_code == 404
+    wrong_method = await client.post("/portal/certificates?lang=de")  # no CSRF token either
+    assert wrong_method.status_code == 404
+    assert await _language_of(session, wales["email"]) == before
+    page = await client.get("/portal/?lang=cy")
+    assert page.status_code == 200
+    assert await _language_of(session, wales["email"]) == "cy"

@@ -69,17 +69,18 @@ async def run_mutation(
     if problems := unstorable_text(input):
         return None, problems
     try:
-        async with unit_of_work(session, after_commit=context.flush_jobs):
-            try:
+        try:
+            async with unit_of_work(session, after_commit=context.flush_jobs):
                 result = await action(session, principal)
-            except IntegrityError as error:
-                # A unique key another request claimed between our check and our write.
-                cause = getattr(error.orig, "__cause__", None)
-                duplicate = duplicate_error(getattr(cause, "constraint_name", None))
-                if duplicate is None:
-                    raise
-                raise duplicate from error
-            context.reset_loaders()
+                context.reset_loaders()
+        except IntegrityError as error:
+            # A unique key another request claimed between our check and our write (at a
+            # flush inside the action or at the commit itself); rolled back by then.
+            cause = getattr(error.orig, "__cause__", None)
+            duplicate = duplicate_error(getattr(cause, "constraint_name", None))
+            if duplicate is None:
+                raise
+            raise duplicate from error
     except DomainError as error:
         return None, [
             UserError(field=e.field, code=e.code, message=e.message) for e in error.errors
