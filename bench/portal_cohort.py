@@ -51,6 +51,7 @@ from network.members.models import Member
 from network.partners import service as partners
 from network.programme import service as programme
 from network.programme.models import StepProgress
+from network.usecases import cohorts as cohort_cases
 
 PASSWORD = "bench-portal-password"
 EMAIL = "bench.portal.cohort@partner.example"
@@ -80,7 +81,9 @@ async def build_cohort(
         partner_slug=partner_slug,
     )
     for member_id in member_ids:
-        await programme.add_cohort_member(session, SYSTEM, cohort_id=cohort.id, member_id=member_id)
+        await cohort_cases.add_cohort_member(
+            session, SYSTEM, cohort_id=cohort.id, member_id=member_id
+        )
     day = date(2026, 1, 12)
     await session.execute(
         insert(StepProgress),

@@ -48,7 +48,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.training_data import bench_settings, forget_jobs
 from network.app import create_app
 from network.auth.principal import SYSTEM
-from network.contacts import service as contacts
 from network.db import make_engine, make_session_factory, unit_of_work
 from network.kit.enums import StarStep, StepStatus
 from network.kit.errors import DomainError
@@ -57,6 +56,8 @@ from network.partners.models import Partner
 from network.programme import service as programme
 from network.programme.models import Cohort
 from network.training import bookings
+from network.usecases import cohorts as cohort_cases
+from network.usecases import contacts as contact_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = os.environ.get(
@@ -334,7 +335,7 @@ async def grow(factory: Any, pages: Sequence[Page], extra: int) -> None:
         ).first()
         assert cohort is not None, "the demo data has no Wales cohort"
         for n in range(extra):
-            await contacts.create_contact(
+            await contact_cases.create_contact(
                 session,
                 SYSTEM,
                 member_id=member_id,
@@ -352,7 +353,7 @@ async def grow(factory: Any, pages: Sequence[Page], extra: int) -> None:
                 partner_slug="wales",
             )
             people = [
-                await contacts.create_contact(
+                await contact_cases.create_contact(
                     session,
                     SYSTEM,
                     member_id=member.id,
@@ -362,7 +363,7 @@ async def grow(factory: Any, pages: Sequence[Page], extra: int) -> None:
                 )
                 for k in (1, 2)
             ]
-            await programme.add_cohort_member(
+            await cohort_cases.add_cohort_member(
                 session, SYSTEM, cohort_id=cohort.id, member_id=member.id
             )
             await programme.record_step_progress(
