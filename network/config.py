@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The built-in key: anyone can read it here, so it signs nothing outside development.
+DEVELOPMENT_SECRET_KEY = "dev-insecure-secret-change-me"
+
+
+class InsecureSettingsError(RuntimeError):
+    """The settings are unsafe for the environment they run in."""
 
 
 class Settings(BaseSettings):
@@ -19,11 +27,19 @@ class Settings(BaseSettings):
     smtp_port: int = 8025
     smtp_sender: str = "Network CRM <no-reply@citizenpowered.example>"
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = Field(default="dev-insecure-secret-change-me", min_length=16)
-    environment: str = "development"
+    secret_key: str = Field(default=DEVELOPMENT_SECRET_KEY, min_length=16)
+    # `production` refuses to start with the built-in secret_key (network.config.check_startup).
+    environment: Literal["development", "production"] = "development"
     db_pool_size: int = 10
     graphql_max_depth: int = 12
     graphql_max_page_size: int = 100
+    # Limits paid before any work (README "Limits"): request bodies, then GraphQL documents.
+    max_graphql_body_bytes: int = 1_000_000
+    max_form_body_bytes: int = 64_000
+    graphql_max_tokens: int = 1000
+    graphql_max_aliases: int = 15
+    # Connect and read timeout of every Redis client: Redis down must not stall a request.
+    redis_timeout_seconds: float = 2.0
     log_level: str = "INFO"
     # Outgoing mail (issue 3): the relay, and how the outbox delivers through it.
     smtp_username: str | None = None
@@ -41,6 +57,18 @@ class Settings(BaseSettings):
     worker_max_jobs: int = 8  # concurrent jobs (each delivery job holds two connections)
     worker_job_timeout_seconds: int = 300
     meeting_reminder_scan_seconds: int = 2  # how often a worker looks for due meeting reminders
+    token_ttl_days: int = 90  # a new bearer token works this long (network tokens create)
+
+
+def check_startup(settings: Settings) -> None:
+    """Refuse to run in production with the built-in secret key (cookies and links signed with
+    it could be forged by anyone who has read this file)."""
+    if settings.environment == "production" and settings.secret_key == DEVELOPMENT_SECRET_KEY:
+        raise InsecureSettingsError(
+            "ENVIRONMENT=production but SECRET_KEY is the built-in development key: set "
+            "SECRET_KEY to a long random value (e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`) in the environment or the .env file."
+        )
 
 
 @lru_cache(maxsize=1)

@@ -47,8 +47,9 @@ class JobQueue:
         """A queue on REDIS_URL; connects lazily, so a missing Redis does not stop startup."""
         pool = ConnectionPool.from_url(
             settings.redis_url,
-            socket_connect_timeout=2,  # a request never waits long for a missing Redis
-            socket_timeout=2,
+            # A request never waits long for a missing or hanging Redis.
+            socket_connect_timeout=settings.redis_timeout_seconds,
+            socket_timeout=settings.redis_timeout_seconds,
         )
         redis = ArqRedis(pool, default_queue_name=settings.worker_queue_name)
         return cls(

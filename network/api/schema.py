@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import lru_cache
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     ValidationCache,
@@ -48,6 +51,7 @@ from network.api.programme.types import Cohort, StepProgress, load_cohort, step_
 from network.api.training.mutations import TrainingMutation
 from network.api.training.queries import TrainingQuery
 from network.api.training.types import course_node, load_booking, load_training_session
+from network.config import Settings
 
 logger = logging.getLogger("network.api")
 
@@ -145,23 +149,47 @@ class Mutation(
     pass
 
 
-def build_schema(max_depth: int = 12) -> strawberry.Schema:
-    """The network CRM schema with parse/validation caches, a depth limit and error masking."""
-    # One depth rule for all requests: each QueryDepthLimiter makes a rule class of its own,
-    # and the rules are part of ValidationCache's key, so a limiter per request (the factory
-    # below) made every validation a cache miss.
-    depth_rules = QueryDepthLimiter(max_depth=max_depth).validation_rules
+def _default(setting: str) -> int:
+    """A limit's default, from Settings (the one place the numbers are written)."""
+    return int(Settings.model_fields[setting].default)
+
+
+def build_schema(
+    max_depth: int = _default("graphql_max_depth"),
+    max_tokens: int = _default("graphql_max_tokens"),
+    max_aliases: int = _default("graphql_max_aliases"),
+) -> strawberry.Schema:
+    """The network CRM schema with parse/validation caches, document limits and error masking."""
+    # One rule class per limit for all requests: each QueryDepthLimiter and MaxAliasesLimiter
+    # makes a rule class of its own, and the rules are part of ValidationCache's key, so a
+    # limiter per request (the factories below) would make every validation a cache miss.
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=[Member, Contact, Cohort, Partner, StepProgress],
         extensions=[
+            # Counted while parsing, so a flood of tokens stops before it is all parsed; the
+            # limit is one of the parser cache's keys, which stays shared.
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
-            lambda: AddValidationRules(depth_rules),
+            lambda: AddValidationRules(rules),
             HideUnexpectedErrors,
         ],
     )
 
 
-schema = build_schema()
+@lru_cache(maxsize=4)
+def schema_for(max_depth: int, max_tokens: int, max_aliases: int) -> strawberry.Schema:
+    """The schema with these limits, built once per process (create_app reads them from
+    Settings; tests make apps by the hundred)."""
+    return build_schema(max_depth, max_tokens, max_aliases)
+
+
+schema = schema_for(
+    _default("graphql_max_depth"), _default("graphql_max_tokens"), _default("graphql_max_aliases")
+)
