@@ -1,4 +1,4 @@
-"""create_app(): the FastAPI application with /graphql, /healthz and the other faces."""
+"""create_app(): the FastAPI application with /graphql, /healthz, /readyz and the other faces."""
 
 from __future__ import annotations
 
@@ -15,18 +15,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import GraphQLRouter
 
 from network.api import downloads
 from network.api.context import Context
-from network.api.schema import schema
+from network.api.schema import schema_for
 from network.auth.principal import ANONYMOUS
-from network.auth.service import authenticate_token
-from network.config import Settings, get_settings
-from network.db import make_engine, make_session_factory
+from network.auth.service import check_token, record_token_use
+from network.config import Settings, check_startup, get_settings
+from network.db import make_engine, make_session_factory, unit_of_work
+from network.health import healthz, migration_heads, readyz
 from network.jobs import JobQueue
+from network.limits import BodySizeLimit
 from network.portal import public
 from network.portal.routes import install_portal
 
@@ -60,36 +61,13 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-async def healthz(request: Request) -> JSONResponse:
-    """200 when the database and Redis answer, else 503 naming the one that does not."""
-    state = request.app.state
-    checks: dict[str, str] = {}
-    try:
-        async with state.sessions() as session:
-            await session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:  # health must report, not raise
-        logger.warning("health: database: %s", exc)
-        checks["database"] = "unavailable"
-    try:
-        await state.redis.ping()
-        checks["redis"] = "ok"
-    except Exception as exc:  # health must report, not raise
-        logger.warning("health: redis: %s", exc)
-        checks["redis"] = "unavailable"
-    healthy = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ok" if healthy else "unavailable", **checks},
-        status_code=200 if healthy else 503,
-    )
-
-
 def create_app(
     settings: Settings | None = None,
     session_factory: async_sessionmaker[AsyncSession] | None = None,
 ) -> FastAPI:
     """The whole web application; tests pass a session factory bound to their transaction."""
     settings = settings or get_settings()
+    check_startup(settings)
     state: dict[str, Any] = {}
 
     @asynccontextmanager
@@ -100,10 +78,17 @@ def create_app(
             state["sessions"] = make_session_factory(engine)
         else:
             state["sessions"] = session_factory
-        state["redis"] = Redis.from_url(settings.redis_url)
+        # Timeouts: with Redis refused or hanging, requests fail soft instead of waiting.
+        state["redis"] = Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=settings.redis_timeout_seconds,
+            socket_timeout=settings.redis_timeout_seconds,
+        )
         state["jobs"] = JobQueue.from_settings(settings)
-        # For the download routes' dependencies and the health check.
+        # For the download routes' dependencies and the readiness check.
         app.state.sessions, app.state.redis = state["sessions"], state["redis"]
+        app.state.redis_timeout = settings.redis_timeout_seconds
+        app.state.migration_heads = migration_heads()
         try:
             yield
         finally:
@@ -119,7 +104,10 @@ def create_app(
             principal = ANONYMOUS
             rejected = False
             if token is not None:
-                found = await authenticate_token(session, token) if token else None
+                found, due = await check_token(session, token) if token else (None, None)
+                if due is not None:  # the token's last use, written at most once a minute
+                    async with unit_of_work(session):
+                        await record_token_use(session, due)
                 if found is None:
                     rejected = True
                 else:
@@ -140,7 +128,9 @@ def create_app(
 
     app = FastAPI(title="Network CRM", lifespan=lifespan, default_response_class=JSONResponse)
     graphql_app = OrjsonGraphQLRouter(
-        schema,
+        schema_for(
+            settings.graphql_max_depth, settings.graphql_max_tokens, settings.graphql_max_aliases
+        ),
         context_getter=get_context,  # type: ignore[arg-type]  # a yield dependency is allowed
         graphql_ide="graphiql",
     )
@@ -157,6 +147,13 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_api_route("/readyz", readyz, methods=["GET"])
+    # Outermost of the app's own middleware: an oversized body is refused before routing.
+    app.add_middleware(
+        BodySizeLimit,
+        graphql_bytes=settings.max_graphql_body_bytes,
+        form_bytes=settings.max_form_body_bytes,
+    )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

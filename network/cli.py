@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -96,6 +97,17 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Load the demo data set
     typer.echo(summary)
 
 
+def _check_startup() -> None:
+    """Stop with a clear message when the settings are unsafe to run with (production)."""
+    from network.config import InsecureSettingsError, check_startup
+
+    try:
+        check_startup(get_settings())
+    except InsecureSettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
@@ -105,6 +117,7 @@ def serve(
     """Run the API (uvicorn)."""
     import uvicorn
 
+    _check_startup()
     uvicorn.run(
         "network.app:create_app",
         factory=True,
@@ -120,6 +133,7 @@ def worker() -> None:
     """Run an arq worker (jobs and cron)."""
     from workers.main import run
 
+    _check_startup()
     run()
 
 
@@ -256,11 +270,14 @@ def users_set_password(email: str = typer.Option(..., "--email")) -> None:
 
 @users_app.command("revoke-sessions")
 def users_revoke_sessions(email: str = typer.Option(..., "--email")) -> None:
-    """End every portal session of the user (their cookies stop working at once)."""
-    from network.auth.service import revoke_sessions_of
+    """End every portal session and bearer token of the user (they stop working at once)."""
+    from network.auth.service import revoke_access_of
 
-    count = _in_transaction(lambda s: revoke_sessions_of(s, SYSTEM, email))
-    typer.echo(f"revoked {count} portal session(s) of {email}", err=True)
+    revoked = _in_transaction(lambda s: revoke_access_of(s, SYSTEM, email))
+    typer.echo(
+        f"revoked {revoked.sessions} portal session(s) and {revoked.tokens} token(s) of {email}",
+        err=True,
+    )
 
 
 @tokens_app.command("create")
@@ -270,6 +287,39 @@ def tokens_create(email: str = typer.Option(..., "--email")) -> None:
 
     token = _in_transaction(lambda s: create_token(s, SYSTEM, email))
     sys.stdout.write(token + "\n")
+
+
+@tokens_app.command("list")
+def tokens_list(email: str = typer.Option(..., "--email")) -> None:
+    """Print the user's tokens: prefix, created, last used, expires, revoked."""
+    from network.auth.service import list_tokens
+
+    rows = _in_transaction(lambda s: list_tokens(s, SYSTEM, email))
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    line = "{:<15} {:<17} {:<17} {:<17} {}"
+    typer.echo(line.format("PREFIX", "CREATED", "LAST USED", "EXPIRES", "REVOKED"))
+    for row in rows:
+        # Tokens issued before prefixes were kept have none: revoke them all, or by user.
+        prefix = row.prefix or "(none)"
+        used, expires, revoked = when(row.last_used_at), when(row.expires_at), when(row.revoked_at)
+        typer.echo(line.format(prefix, when(row.created_at), used, expires, revoked))
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    email: str = typer.Option(..., "--email"),
+    token_prefix: str | None = typer.Option(
+        None, "--token-prefix", help="only this token (its prefix, as `tokens list` shows it)"
+    ),
+) -> None:
+    """Revoke all the user's tokens, or the one with that prefix; they stop working at once."""
+    from network.auth.service import revoke_tokens_of
+
+    count = _in_transaction(lambda s: revoke_tokens_of(s, SYSTEM, email, token_prefix))
+    typer.echo(f"revoked {count} token(s) of {email}")
 
 
 @reminders_app.command("send")

@@ -27,6 +27,7 @@ from network.auth.service import (
     hash_token,
     portal_session_user,
     principal_for,
+    revoke_tokens,
     store_password,
 )
 from network.config import get_settings
@@ -181,8 +182,8 @@ async def reset_password(
 ) -> User | None:
     """Use a password-reset link once: set the new password (hashed beforehand with
     network.auth.service.hash_password, outside the transaction), end the user's portal
-    sessions, use up their other reset links, and return the user; None if the link is
-    unknown, used or expired (or the user inactive)."""
+    sessions, revoke their bearer tokens, use up their other reset links, and return the user;
+    None if the link is unknown, used or expired (or the user inactive)."""
     now = now or utcnow()
     link = await _live_link(session, token, PASSWORD_RESET, now, lock=True)
     if link is None:
@@ -191,6 +192,8 @@ async def reset_password(
     if user is None or not user.is_active:
         return None
     await store_password(session, user, hashed, now=now)
+    # A reset is what someone does who fears their account is known to another: end it all.
+    await revoke_tokens(session, [user.id], now=now)
     link.used_at = now
     await session.flush()
     audit.record(session, principal_for(user), "user.password_reset", "User", user.id)

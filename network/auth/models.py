@@ -37,7 +37,8 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored, so a leaked table leaks no token."""
+    """A bearer token; only its SHA-256 and a short prefix are stored, so a leaked table leaks
+    no token. It works until it expires or is revoked."""
 
     __tablename__ = "api_tokens"
 
@@ -46,7 +47,13 @@ class ApiToken(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    # "ncrm_" and the next 8 characters: names the token in `network tokens list` without being
+    # usable; None for tokens issued before it was kept.
+    prefix: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Written at most once a minute per token (network.auth.service.TOUCH_INTERVAL).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None]
 
 

@@ -1,4 +1,4 @@
-"""Users, API tokens and passwords; turning a bearer token into a Principal."""
+"""Users, API tokens and passwords; turning a bearer token into a Principal; ending access."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hashlib
 import secrets
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -16,13 +16,14 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit import service as audit
 from network.auth.models import PASSWORD_RESET, ApiToken, LoginLink, PortalSignIn, User
 from network.auth.policy import require_staff
 from network.auth.principal import ANONYMOUS, Principal, PrincipalKind
+from network.config import get_settings
 from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.enums import Role
@@ -31,6 +32,10 @@ from network.kit.validation import clean_email, clean_text
 from network.partners.service import find_partner_id
 
 TOKEN_PREFIX = "ncrm_"
+# What of a token is kept in clear to name it: "ncrm_" and 8 of its 43 random characters.
+SHOWN_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
+# A token's last_used_at is written at most this often, not on every request.
+TOUCH_INTERVAL = timedelta(minutes=1)
 MIN_PASSWORD = 10
 PORTAL_SESSION_LIFETIME = timedelta(hours=12)  # a sign-in lasts a working day
 PORTAL_LANGUAGES = ("en", "cy", "fr")
@@ -88,21 +93,58 @@ def principal_for(user: User) -> Principal:
     )
 
 
-async def authenticate_token(session: AsyncSession, token: str) -> Principal | None:
-    """The principal behind a bearer token, or None if the token is unknown or revoked."""
+async def check_token(
+    session: AsyncSession, token: str, *, now: datetime | None = None
+) -> tuple[Principal | None, uuid.UUID | None]:
+    """The principal behind a bearer token (None: unknown, expired or revoked) and the token's
+    id when its last use is due to be recorded (`record_token_use`, at most once a minute).
+
+    Reads only and is never cached, so a revocation holds at once on every process."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
+        return None, None
+    now = now or utcnow()
     statement = (
-        select(User)
+        select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == hash_token(token),
             ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
             User.is_active.is_(True),
         )
     )
-    user = (await session.scalars(statement)).one_or_none()
-    return principal_for(user) if user else None
+    row = (await session.execute(statement)).one_or_none()
+    if row is None:
+        return None, None
+    user, token_id, last_used_at = row
+    due = last_used_at is None or last_used_at <= now - TOUCH_INTERVAL
+    return principal_for(user), token_id if due else None
+
+
+async def authenticate_token(
+    session: AsyncSession, token: str, *, now: datetime | None = None
+) -> Principal | None:
+    """`check_token`'s principal, its use recorded when due (flushed, not committed)."""
+    principal, due = await check_token(session, token, now=now)
+    if due is not None:
+        await record_token_use(session, due, now=now)
+    return principal
+
+
+async def record_token_use(
+    session: AsyncSession, token_id: uuid.UUID, *, now: datetime | None = None
+) -> None:
+    """Set a token's last_used_at, unless a concurrent request has just done so."""
+    now = now or utcnow()
+    await session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_INTERVAL),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def find_user(session: AsyncSession, email: str) -> User | None:
@@ -178,11 +220,14 @@ async def create_user(
 async def create_token(session: AsyncSession, principal: Principal, email: str) -> str:
     """Issue a new bearer token for a user; only its hash is kept."""
     require_staff(principal, "email")
-    user = await find_user(session, email)
-    if user is None:
-        raise DomainError.one("email", "NOT_FOUND", f"No user with email '{email}'.")
+    user = await _user_or_error(session, email)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=hash_token(token))
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        prefix=token[:SHOWN_PREFIX_LENGTH],
+        expires_at=utcnow() + timedelta(days=get_settings().token_ttl_days),
+    )
     session.add(row)
     await session.flush()
     audit.record(session, principal, "token.created", "User", user.id, {"token_id": row.id})
@@ -195,9 +240,7 @@ async def set_password(
     """Set a user's password (stored as an argon2 hash)."""
     require_staff(principal, "email")
     hashed = await hash_password(password)  # before the first query: no connection held
-    user = await find_user(session, email)
-    if user is None:
-        raise DomainError.one("email", "NOT_FOUND", f"No user with email '{email}'.")
+    user = await _user_or_error(session, email)
     await store_password(session, user, hashed)
     audit.record(session, principal, "user.password_set", "User", user.id)
     return user
@@ -309,23 +352,133 @@ async def revoke_portal_session(session: AsyncSession, session_id: uuid.UUID) ->
 
 async def revoke_portal_sessions(session: AsyncSession, user_id: uuid.UUID) -> int:
     """End every live portal session of a user; the number ended."""
+    return await _revoke_sessions(session, [user_id], utcnow())
+
+
+async def _revoke_sessions(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], now: datetime
+) -> int:
+    """End every live portal session of these users; the number ended."""
     result = await session.execute(
         update(PortalSignIn)
-        .where(PortalSignIn.user_id == user_id, PortalSignIn.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .where(PortalSignIn.user_id.in_(user_ids), PortalSignIn.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return _count(result)
+
+
+async def revoke_tokens(
+    session: AsyncSession,
+    user_ids: Sequence[uuid.UUID],
+    *,
+    prefix: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Revoke these users' unrevoked bearer tokens (only those with `prefix`, if given); the
+    number revoked. Every process sees it on the token's next request (no cache)."""
+    statement = update(ApiToken).where(
+        ApiToken.user_id.in_(user_ids), ApiToken.revoked_at.is_(None)
+    )
+    if prefix is not None:
+        statement = statement.where(ApiToken.prefix == prefix)
+    statement = statement.values(revoked_at=now or utcnow())
+    return _count(await session.execute(statement.execution_options(synchronize_session=False)))
+
+
+def _count(result: object) -> int:
+    """The number of rows an UPDATE changed."""
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
+
+
+@dataclass(frozen=True, slots=True)
+class RevokedAccess:
+    """What ending a user's access revoked: portal sessions, bearer tokens, unused links."""
+
+    sessions: int
+    tokens: int
+    links: int = 0
+
+
+async def revoke_access_of(
+    session: AsyncSession, principal: Principal, email: str
+) -> RevokedAccess:
+    """End every portal session and bearer token of the user with this email (staff only)."""
+    require_staff(principal, "email")
+    user = await _user_or_error(session, email)
+    now = utcnow()
+    revoked = RevokedAccess(
+        sessions=await _revoke_sessions(session, [user.id], now),
+        tokens=await revoke_tokens(session, [user.id], now=now),
+    )
+    counts = {"count": revoked.sessions, "tokens": revoked.tokens}
+    audit.record(session, principal, "user.sessions_revoked", "User", user.id, counts)
+    return revoked
 
 
 async def revoke_sessions_of(session: AsyncSession, principal: Principal, email: str) -> int:
-    """End every portal session of the user with this email (staff only); the number ended."""
+    """End every portal session and bearer token of the user with this email (staff only);
+    the number of portal sessions ended."""
+    return (await revoke_access_of(session, principal, email)).sessions
+
+
+async def end_contact_access(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID
+) -> RevokedAccess:
+    """End at once every access of the member users tied to a contact (it is being archived):
+    their portal sessions, bearer tokens and unused emailed links."""
+    user_ids = list(
+        (await session.scalars(select(User.id).where(User.contact_id == contact_id))).all()
+    )
+    now = utcnow()
+    links = await session.execute(
+        update(LoginLink)
+        .where(LoginLink.user_id.in_(user_ids), LoginLink.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    revoked = RevokedAccess(
+        sessions=await _revoke_sessions(session, user_ids, now),
+        tokens=await revoke_tokens(session, user_ids, now=now),
+        links=_count(links),
+    )
+    for user_id in user_ids:
+        audit.record(session, principal, "user.access_ended", "User", user_id)
+    return revoked
+
+
+async def list_tokens(session: AsyncSession, principal: Principal, email: str) -> list[ApiToken]:
+    """The bearer tokens of the user with this email, oldest first (staff only)."""
     require_staff(principal, "email")
+    user = await _user_or_error(session, email)
+    statement = select(ApiToken).where(ApiToken.user_id == user.id)
+    return list((await session.scalars(statement.order_by(ApiToken.created_at))).all())
+
+
+async def revoke_tokens_of(
+    session: AsyncSession, principal: Principal, email: str, prefix: str | None = None
+) -> int:
+    """Revoke the bearer tokens of the user with this email, or only the one whose shown
+    prefix `prefix` is (with or without "ncrm_"; a whole token works too); the number revoked."""
+    require_staff(principal, "email")
+    shown = None if prefix is None else TOKEN_PREFIX + prefix.strip().removeprefix(TOKEN_PREFIX)
+    if shown is not None and len(shown := shown[:SHOWN_PREFIX_LENGTH]) < SHOWN_PREFIX_LENGTH:
+        message = "Give the prefix as `network tokens list` shows it (ncrm_ and 8 characters)."
+        raise DomainError.one("tokenPrefix", "INVALID", message)
+    user = await _user_or_error(session, email)
+    count = await revoke_tokens(session, [user.id], prefix=shown)
+    audit.record(
+        session, principal, "token.revoked", "User", user.id, {"count": count, "prefix": shown}
+    )
+    return count
+
+
+async def _user_or_error(session: AsyncSession, email: str) -> User:
+    """The user with this email; a DomainError (NOT_FOUND) if there is none."""
     user = await find_user(session, email)
     if user is None:
         raise DomainError.one("email", "NOT_FOUND", f"No user with email '{email}'.")
-    count = await revoke_portal_sessions(session, user.id)
-    audit.record(session, principal, "user.sessions_revoked", "User", user.id, {"count": count})
-    return count
+    return user
 
 
 async def set_language(session: AsyncSession, user_id: uuid.UUID, language: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.policy import require_manager
 from network.auth.principal import Principal
+from network.auth.service import end_contact_access
 from network.contacts import service as contacts
 from network.contacts.models import Contact
 from network.meetings import membership
@@ -58,8 +59,10 @@ async def archive_contact(
 ) -> Contact:
     """Archive a contact, or restore one with archived=False, and follow with its invitations.
 
-    Archiving withdraws the contact's invitations to upcoming meetings; restoring invites it
-    again to the upcoming meetings its member is invited to.
+    Archiving withdraws the contact's invitations to upcoming meetings and ends at once the
+    access of the member users tied to it (portal sessions, bearer tokens, unused emailed
+    links); restoring invites it again to the upcoming meetings its member is invited to (its
+    users sign in anew).
     """
     require_manager(principal, "id")
     contact = await contacts.load_contact(session, principal, contact_id, "id")
@@ -68,6 +71,8 @@ async def archive_contact(
         # While the contact is still live, so its cancellations are still sent.
         await membership.withdraw_from_upcoming_meetings(session, principal, contact_id=contact.id)
     contact = await contacts.archive_contact(session, principal, contact.id, archived=archived)
+    if archived and not was_archived:
+        await end_contact_access(session, principal, contact.id)
     if was_archived and not archived:
         await membership.invite_contact_to_upcoming_meetings(
             session, principal, contact_id=contact.id

@@ -127,7 +127,7 @@ async def test_an_error_outside_graphql_is_a_generic_500(
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(SECRET)
 
-    monkeypatch.setattr(app_module, "authenticate_token", broken)
+    monkeypatch.setattr(app_module, "check_token", broken)
     response = await client.post(
         "/graphql",
         json={"query": "{ viewer { email } }"},

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -179,6 +180,73 @@ async def test_tokens_create_for_an_unknown_user_fails_clearly(throwaway_url: st
     )
 
 
+def _listed(output: str) -> list[list[str]]:
+    """The rows of `tokens list` (without its header), each split into its columns."""
+    header, *rows = output.splitlines()
+    assert header.split() == ["PREFIX", "CREATED", "LAST", "USED", "EXPIRES", "REVOKED"]
+    # Columns: prefix, then four moments, each a "YYYY-MM-DD HH:MM" or "-".
+    return [re.findall(r"ncrm_\S{8}|\(none\)|\d{4}-\d\d-\d\d \d\d:\d\d|-", row) for row in rows]
+
+
+async def test_tokens_list_and_revoke_one_by_its_prefix_or_all(throwaway_url: str) -> None:
+    email = "tokens-owner@example.org"
+    created = await run(
+        throwaway_url, "users", "create", "--email", email, "--name", "T", "--role", "staff"
+    )
+    assert created.exit_code == 0
+    tokens = [
+        (await run(throwaway_url, "tokens", "create", "--email", email)).stdout.strip()
+        for _ in range(2)
+    ]
+    listed = await run(throwaway_url, "tokens", "list", "--email", email)
+    assert listed.exit_code == 0
+    rows = _listed(listed.stdout)
+    assert [row[0] for row in rows] == [token[:13] for token in tokens]
+    today = datetime.now(UTC)
+    expires = (today + timedelta(days=90)).strftime("%Y-%m-%d")
+    for row in rows:
+        assert row[1].startswith(today.strftime("%Y-%m-%d"))
+        assert (row[2], row[3][:10], row[4]) == ("-", expires, "-")
+
+    one = await run(
+        throwaway_url, "tokens", "revoke", "--email", email, "--token-prefix", tokens[0][:13]
+    )
+    assert (one.exit_code, one.stdout) == (0, f"revoked 1 token(s) of {email}\n")
+    rows = _listed((await run(throwaway_url, "tokens", "list", "--email", email)).stdout)
+    assert [row[4] != "-" for row in rows] == [True, False]
+
+    bad = await run(throwaway_url, "tokens", "revoke", "--email", email, "--token-prefix", "ab")
+    assert (bad.exit_code, bad.stdout) == (1, "")
+    assert bad.stderr.startswith("error: tokenPrefix: Give the prefix as")
+
+    rest = await run(throwaway_url, "tokens", "revoke", "--email", email)
+    assert (rest.exit_code, rest.stdout) == (0, f"revoked 1 token(s) of {email}\n")
+    again = await run(throwaway_url, "tokens", "revoke", "--email", email)
+    assert (again.exit_code, again.stdout) == (0, f"revoked 0 token(s) of {email}\n")
+    connection = await asyncpg.connect(_plain_dsn(throwaway_url))
+    try:
+        live = await connection.fetchval(
+            "SELECT count(*) FROM api_tokens t JOIN users u ON u.id = t.user_id"
+            " WHERE u.email = $1 AND t.revoked_at IS NULL",
+            email,
+        )
+    finally:
+        await connection.close()
+    assert live == 0
+
+
+async def test_tokens_list_or_revoke_for_an_unknown_user_fails_clearly(
+    throwaway_url: str,
+) -> None:
+    for command in ("list", "revoke"):
+        result = await run(throwaway_url, "tokens", command, "--email", "nobody@example.org")
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            1,
+            "",
+            "error: email: No user with email 'nobody@example.org'.\n",
+        ), command
+
+
 BAD_USERS = [
     pytest.param(
         ["--email", "not-an-email", "--name", "X", "--role", "staff"],
@@ -310,7 +378,7 @@ def test_export_schema_matches_the_checked_in_sdl() -> None:
     assert result.stdout == (ROOT / "graphql" / "schema.graphql").read_text(encoding="utf-8")
 
 
-async def test_users_revoke_sessions_ends_every_portal_session_of_the_user(
+async def test_users_revoke_sessions_ends_every_portal_session_and_token_of_the_user(
     throwaway_url: str,
 ) -> None:
     email = "revoke-me@example.org"
@@ -318,6 +386,7 @@ async def test_users_revoke_sessions_ends_every_portal_session_of_the_user(
         throwaway_url, "users", "create", "--email", email, "--name", "R", "--role", "staff"
     )
     assert created.exit_code == 0
+    assert (await run(throwaway_url, "tokens", "create", "--email", email)).exit_code == 0
     connection = await asyncpg.connect(_plain_dsn(throwaway_url))
     try:
         user_id = await connection.fetchval("SELECT id FROM users WHERE email = $1", email)
@@ -330,13 +399,16 @@ async def test_users_revoke_sessions_ends_every_portal_session_of_the_user(
         revoked = await run(throwaway_url, "users", "revoke-sessions", "--email", email)
         assert (revoked.exit_code, revoked.stderr) == (
             0,
-            f"revoked 2 portal session(s) of {email}\n",
+            f"revoked 2 portal session(s) and 1 token(s) of {email}\n",
         )
         live = await connection.fetchval(
             "SELECT count(*) FROM portal_sessions WHERE user_id = $1 AND revoked_at IS NULL",
             user_id,
         )
-        assert live == 0
+        live_tokens = await connection.fetchval(
+            "SELECT count(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL", user_id
+        )
+        assert (live, live_tokens) == (0, 0)
     finally:
         await connection.close()
     unknown = await run(throwaway_url, "users", "revoke-sessions", "--email", "nobody@example.org")

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.auth import login_links
 from network.auth.principal import ANONYMOUS, Principal
-from network.auth.service import authenticate_token
+from network.auth.service import check_token, record_token_use
+from network.db import unit_of_work
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -37,7 +38,11 @@ async def caller(request: Request, session: Db) -> Principal:
     """The caller: a bearer token, else a member's sign-in cookie, else anonymous."""
     token = _bearer(request)
     if token:
-        return await authenticate_token(session, token) or ANONYMOUS
+        found, due = await check_token(session, token)
+        if due is not None:  # the token's last use, written at most once a minute
+            async with unit_of_work(session):
+                await record_token_use(session, due)
+        return found or ANONYMOUS
     cookie = request.cookies.get(login_links.COOKIE_NAME)
     if cookie:
         return await login_links.principal_from_cookie(session, cookie) or ANONYMOUS

@@ -105,6 +105,7 @@ async def test_invitations_and_reminders_of_a_page_of_meetings_cost_a_fixed_numb
     count_statements: Callable[[], StatementCounter],
 ) -> None:
     token = (await tokens(make, scene))["staff"]
+    await gql("{ viewer { email } }", token=token)  # records the token's use, once a minute
     query = """
     { networkMeetings(first: 50) { totalCount edges { node {
         title cohort { name }
