@@ -38,7 +38,7 @@ $BIN/network worker > var/log/worker.log 2>&1 & pids+=($!)
 $BIN/network serve --host 127.0.0.1 --port "$PORT" > var/log/api.log 2>&1 & pids+=($!)
 
 for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
   sleep 0.2
 done
 
@@ -47,7 +47,7 @@ cat <<TXT
   Network CRM is running (Ctrl-C stops everything).
 
   GraphiQL:   $BASE_URL/graphql
-  Health:     $BASE_URL/healthz
+  Health:     $BASE_URL/healthz (alive), $BASE_URL/readyz (database, Redis, migrations)
   Mail sink:  smtp://$SMTP_HOST:$SMTP_PORT, messages saved in var/mail/
   Logs:       var/log/api.log, var/log/worker.log
 
