@@ -46,12 +46,13 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/network_bench"
 )
-FORMAT = 2  # bump when the generated rows change, so `--if-missing` rebuilds
+FORMAT = 3  # bump when the generated rows change, so `--if-missing` rebuilds
 # 2: long member names get email domains cut to 63-character DNS labels (_domain).
 DEFAULT_SEED = 2026
 COUNCIL, CITY = "CITIZEN_POWERED_COUNCIL", "CITIZEN_POWERED_CITY"
 STEPS = ["MAP_IT", "FOCUS_IT", "PEOPLE_IT", "MARKET_IT", "GROW_IT"]
 EPOCH = datetime(2023, 1, 9, 9, 0, tzinfo=UTC)
+TOKENS_EXPIRE = datetime(2100, 1, 1, tzinfo=UTC)  # the bench tokens never expire during a run
 SPAN_DAYS = 1380  # up to early October 2026
 LAST_DAY = date(2026, 11, 20)  # no step is completed in the future of the dataset
 Record = tuple[Any, ...]
@@ -121,7 +122,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         *("id", "email", "name", "role", "partner_id", "contact_id", "password_hash"),
         *("is_active", "created_at"),
     ),
-    "api_tokens": ("id", "user_id", "token_hash", "created_at", "revoked_at"),
+    "api_tokens": ("id", "user_id", "token_hash", "created_at", "revoked_at", "expires_at"),
     "step_progress": (
         *("id", "cohort_id", "member_id", "step", "status", "started_on", "completed_on"),
         *("notes", "action_plan", "updated_by_user_id", "created_at", "updated_at"),
@@ -425,7 +426,7 @@ class Generator:
                 (user_id, email, name, role, partner_id, None, None, True, EPOCH)
             )
             self.data.tables["api_tokens"].append(
-                (self.new_id(), user_id, hash_token(token), EPOCH, None)
+                (self.new_id(), user_id, hash_token(token), EPOCH, None, TOKENS_EXPIRE)
             )
 
 
