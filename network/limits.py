@@ -16,7 +16,9 @@ class BodySizeLimit:
 
     The body is read here, not by the handler, so an oversized request, whether it announces
     its size (Content-Length) or streams chunks without one, costs no handler and no database
-    connection; the handler is then fed the buffered body.
+    connection; the handler is then fed the buffered body. (FastAPI's own `max_body_size`
+    counts the body only as the handler reads it, after the GraphQL context has taken a
+    database session and checked the token.)
     """
 
     def __init__(self, app: ASGIApp, *, graphql_bytes: int, form_bytes: int) -> None:
@@ -26,9 +28,7 @@ class BodySizeLimit:
 
     def limit_for(self, path: str) -> int:
         """GraphQL documents may be larger than anything a portal form posts."""
-        if path == GRAPHQL_PATH or path.startswith(GRAPHQL_PATH + "/"):
-            return self.graphql_bytes
-        return self.form_bytes
+        return self.graphql_bytes if _is_graphql(path) else self.form_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,6 +51,10 @@ class BodySizeLimit:
                 await _too_large(send, path, limit)
                 return
         await self.app(scope, _replay(bytes(body), receive), send)
+
+
+def _is_graphql(path: str) -> bool:
+    return path == GRAPHQL_PATH or path.startswith(GRAPHQL_PATH + "/")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -80,7 +84,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 async def _too_large(send: Send, path: str, limit: int) -> None:
     """413: a GraphQL error for /graphql, a plain page elsewhere; the connection is closed."""
     message = f"Request body too large (limit {limit} bytes)."
-    if path == GRAPHQL_PATH or path.startswith(GRAPHQL_PATH + "/"):
+    if _is_graphql(path):
         payload = orjson.dumps(
             {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
         )

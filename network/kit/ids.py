@@ -1,10 +1,19 @@
-"""Global (Relay) object ids: base64 of "Type:uuid"."""
+"""Object ids: plain UUIDs from paths and forms, and global (Relay) ids, base64 of "Type:uuid"."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import uuid
+
+
+def parse_uuid(value: str | None) -> uuid.UUID | None:
+    """A UUID from text (surrounding spaces ignored), or None when it is not one: callers
+    answer a malformed id exactly as a missing object."""
+    try:
+        return uuid.UUID((value or "").strip())
+    except ValueError:
+        return None
 
 
 def to_global_id(type_name: str, raw_id: uuid.UUID) -> str:

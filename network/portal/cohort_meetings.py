@@ -21,6 +21,7 @@ from network.contacts import service as contacts
 from network.db import utcnow
 from network.kit.enums import MeetingStatus, Network, RsvpResponse, StarStep
 from network.kit.errors import DomainError
+from network.kit.ids import parse_uuid
 from network.kit.pagination import Page
 from network.meetings import repository as meetings
 from network.meetings import service as meetings_service
@@ -28,7 +29,7 @@ from network.meetings.formatting import format_span
 from network.members import service as members
 from network.portal.deps import PartnerForm, PartnerReading, PortalDep, area_router, path_id
 from network.portal.exits import NotFound
-from network.portal.web import PAGE_SIZE, Portal, Reading, parse_uuid
+from network.portal.web import PAGE_SIZE, Portal, Reading
 from network.programme import service as programme
 
 # The service's meeting input names -> the form's field names.

@@ -14,6 +14,7 @@ from network.auth.principal import PrincipalKind
 from network.db import utcnow
 from network.kit.enums import StarStep, StepStatus
 from network.kit.errors import DomainError
+from network.kit.ids import parse_uuid
 from network.meetings import repository as meetings
 from network.meetings import service as meetings_service
 from network.meetings.formatting import format_span
@@ -38,7 +39,7 @@ from network.portal.deps import (
 )
 from network.portal.exits import or_404
 from network.portal.members import visible_cohort
-from network.portal.web import STEPS, Portal, Reading, parse_uuid
+from network.portal.web import STEPS, Portal, Reading
 from network.programme import service as programme
 
 # The service's input names (as the API spells them) -> the form's field names.

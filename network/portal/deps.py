@@ -18,7 +18,8 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from network.auth.principal import Principal, PrincipalKind
-from network.portal.exits import BadRequest, Forbidden, NotFound, SignInRequired, portal_of
+from network.kit.ids import parse_uuid
+from network.portal.exits import BadRequest, Forbidden, NotFound, SignInRequired, or_404, portal_of
 from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, Posted, Reading, has_nul
 
 # Every dependency here is `async def`, even where it awaits nothing: FastAPI runs a plain
@@ -49,10 +50,7 @@ Labels = Annotated[dict[str, str], Depends(page_labels)]
 
 def path_id(raw: str) -> uuid.UUID:
     """An id from the path; a malformed one reads as not found (NotFound)."""
-    try:
-        return uuid.UUID(raw.strip())
-    except ValueError:
-        raise NotFound() from None
+    return or_404(parse_uuid(raw))
 
 
 async def _principal(

@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth.principal import Principal
 from network.contacts import service as contacts
 from network.kit.errors import DomainError
+from network.kit.ids import parse_uuid
 from network.kit.validation import LANGUAGES
 from network.members import service as members
 from network.portal.deps import PartnerForm, PartnerReading, PortalDep, area_router, path_id
 from network.portal.exits import NotFound, or_404
-from network.portal.web import PAGE_SIZE, Portal, Reading, parse_uuid
+from network.portal.web import PAGE_SIZE, Portal, Reading
 from network.programme import service as programme
 from network.usecases import cohorts as cohort_cases
 

@@ -23,10 +23,11 @@ from network.auth import service as auth
 from network.auth.models import User
 from network.auth.principal import PrincipalKind
 from network.kit.errors import DomainError
+from network.kit.ids import parse_uuid
 from network.kit.ratelimit import too_many_email_asks
 from network.portal.deps import CsrfForm, Labels, PortalDep, SessionData, area_router
 from network.portal.exits import portal_of
-from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, Posted, parse_uuid
+from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, Posted
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 60

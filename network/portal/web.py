@@ -43,6 +43,7 @@ from network.db import unit_of_work
 from network.jobs import JobQueue
 from network.kit.enums import StarStep, StepStatus
 from network.kit.errors import DomainError
+from network.kit.ids import parse_uuid
 from network.kit.signing import sign, unsign
 from network.meetings.formatting import STEP_NAMES
 from network.portal.i18n import LANGUAGE_NAMES, LANGUAGES, labels, language_or_default
@@ -377,13 +378,6 @@ class Portal:
     def redirect(url: str) -> RedirectResponse:
         """After a successful POST: see the result with a GET (303)."""
         return RedirectResponse(url, status_code=303)
-
-
-def parse_uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID((value or "").strip())
-    except ValueError:
-        return None
 
 
 def parse_uuids(values: Iterable[str]) -> list[uuid.UUID] | None:

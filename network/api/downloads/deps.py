@@ -14,6 +14,7 @@ from network.auth import login_links
 from network.auth.principal import ANONYMOUS, Principal
 from network.auth.service import check_token, record_token_use
 from network.db import unit_of_work
+from network.kit.ids import parse_uuid
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -54,7 +55,4 @@ Caller = Annotated[Principal, Depends(caller)]
 
 def parse_id(raw: str) -> uuid.UUID | None:
     """An id from the path, or None when it is not one (it then reads as not found)."""
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
+    return parse_uuid(raw)
