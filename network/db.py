@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, event, func, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import Uuid
 
 NAMING_CONVENTION = {
@@ -59,9 +62,109 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded values after commit (the unit of work ends at the boundary)."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+# -- who is asking, for PostgreSQL's row-level security ---------------------------------------
+#
+# The second layer under the Python scope (network/auth/scope.py): every transaction a session
+# begins switches to APP_ROLE (no BYPASSRLS; migration 0008 gives the partner-scoped tables
+# their policies) and names its principal in transaction-local settings, so a query that
+# forgot its scope still finds only the rows its caller may see. A session without a principal
+# sees none of them.
+
+APP_ROLE = "network_app"
+PRINCIPAL = "network.principal"  # the key of a session's info holding its principal
+ACTING = "network.acting"  # the key of a connection's info: whom its settings name now
+
+
+class Acting(Protocol):
+    """What the database needs of a principal (network.auth.principal.Principal has it)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def partner_id(self) -> uuid.UUID | None: ...
+    @property
+    def contact_id(self) -> uuid.UUID | None: ...
+
+
+_acting: ContextVar[Acting | None] = ContextVar("network_acting", default=None)
+
+_ACT = text(
+    "SELECT set_config('role', :role, true), set_config('network.principal_kind', :kind, true),"
+    " set_config('network.partner_id', :partner, true),"
+    " set_config('network.contact_id', :contact, true)"
+)
+
+
+def _act_params(principal: Acting | None) -> dict[str, Any]:
+    if principal is None:
+        return {"role": APP_ROLE, "kind": "", "partner": "", "contact": ""}
+    return {
+        "role": APP_ROLE,
+        "kind": str(principal.kind),
+        "partner": str(principal.partner_id or ""),
+        "contact": str(principal.contact_id or ""),
+    }
+
+
+def principal_of(session: AsyncSession | Session) -> Acting | None:
+    """Whom the session acts for: its own principal, else the one of the block it runs in."""
+    own: Acting | None = session.info.get(PRINCIPAL)
+    return own if own is not None else _acting.get()
+
+
+def act_on(connection: Connection, principal: Acting | None) -> None:
+    """The one statement that gives a connection's transaction its role and principal."""
+    connection.execute(_ACT, _act_params(principal))
+    connection.info[ACTING] = principal
+
+
+@event.listens_for(Session, "after_begin")
+def _act_on_begin(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    """Every transaction a session begins acts for the session's principal."""
+    act_on(connection, principal_of(session))
+
+
+async def act_as(session: AsyncSession, principal: Acting) -> None:
+    """Make `session` act for `principal`: from now on, and in every transaction it begins.
+
+    For a session opened before its caller was known (the token or cookie is read first).
+    """
+    session.info[PRINCIPAL] = principal
+    if session.in_transaction():
+        connection = await session.connection()
+        await connection.run_sync(act_on, principal)
+
+
+async def act_as_on(connection: AsyncConnection, principal: Acting) -> None:
+    """The same for a Core connection's open transaction (sessions do it by themselves)."""
+    await connection.run_sync(act_on, principal)
+
+
+@contextmanager
+def acting(principal: Acting | None) -> Iterator[None]:
+    """Sessions without a principal of their own, opened in this block, act for `principal`.
+
+    A web request's dependency wraps its handler in this, so every session the handler opens
+    (a portal page writes in a session of its own) acts for the signed-in caller.
+    """
+    token = _acting.set(principal)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def make_session_factory(
+    engine: AsyncEngine, *, principal: Acting | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded values after commit (the unit of work ends at the boundary),
+    acting for `principal` (workers and the CLI: the system) unless told otherwise."""
+    factory = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    if principal is not None:
+        factory.configure(info={PRINCIPAL: principal})
+    return factory
 
 
 class AfterCommit(Protocol):

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
+from network.auth.principal import SYSTEM
 from network.config import Settings
-from network.db import make_engine
+from network.db import ACTING, PRINCIPAL, act_on, make_engine
 from network.models import Base
 from tests.support.config import BIN, ROOT, TEST_DATABASE_URL
 
@@ -100,8 +102,25 @@ def session_factory(connection: AsyncConnection) -> async_sessionmaker[AsyncSess
 
 @pytest.fixture
 async def session(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    async with session_factory() as s:
+    """The test's own session (factories, checks of what a request changed): the system, which
+    row-level security lets see everything. The app's sessions name their own principal."""
+    async with session_factory(info={PRINCIPAL: SYSTEM}) as s:
+        event.listen(s.sync_session, "do_orm_execute", lambda state: _system_again(state.session))
+        event.listen(s.sync_session, "before_flush", lambda session, *_: _system_again(session))
         yield s
+
+
+def _system_again(session: Session) -> None:
+    """Back to the system's settings if a request's session changed them meanwhile.
+
+    Every session shares the test's connection, and a setting made in a transaction-local way
+    outlives the release of the savepoint it was made in: after a request, the test's session,
+    still in its transaction, would read as the request's caller. (In production no two
+    sessions share a connection.)
+    """
+    connection = session.connection()
+    if connection.info.get(ACTING) is not SYSTEM:
+        act_on(connection, SYSTEM)
 
 
 class StatementCounter:
