@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.config import Settings
-from network.kit.owed import Job, take_all_owed
+from network.kit.owed import Job, take_all_asks, take_all_owed
 
 logger = logging.getLogger("network.jobs")
 
@@ -34,6 +34,19 @@ def outbox_job_id(first_id: uuid.UUID, attempts: int = 0) -> str:
     return f"outbox:{first_id}:{attempts}"
 
 
+def arq_redis(settings: Settings) -> ArqRedis:
+    """arq's client on REDIS_URL with connect and read timeouts (arq's own `create_pool` sets
+    only a connect timeout), for the API's queue and the worker alike: a missing or hanging
+    Redis fails a call in `redis_timeout_seconds` instead of holding it forever. Nothing of
+    ours or arq's blocks on a Redis command (the worker polls), so no call waits longer."""
+    pool = ConnectionPool.from_url(
+        settings.redis_url,
+        socket_connect_timeout=settings.redis_timeout_seconds,
+        socket_timeout=settings.redis_timeout_seconds,
+    )
+    return ArqRedis(pool, default_queue_name=settings.worker_queue_name)
+
+
 class JobQueue:
     """A thin facade over arq's Redis pool: enqueue by name, never import workers/."""
 
@@ -45,15 +58,10 @@ class JobQueue:
     @classmethod
     def from_settings(cls, settings: Settings) -> JobQueue:
         """A queue on REDIS_URL; connects lazily, so a missing Redis does not stop startup."""
-        pool = ConnectionPool.from_url(
-            settings.redis_url,
-            # A request never waits long for a missing or hanging Redis.
-            socket_connect_timeout=settings.redis_timeout_seconds,
-            socket_timeout=settings.redis_timeout_seconds,
-        )
-        redis = ArqRedis(pool, default_queue_name=settings.worker_queue_name)
         return cls(
-            redis, queue_name=settings.worker_queue_name, batch_size=settings.outbox_batch_size
+            arq_redis(settings),
+            queue_name=settings.worker_queue_name,
+            batch_size=settings.outbox_batch_size,
         )
 
     async def close(self) -> None:
@@ -128,4 +136,10 @@ class JobQueue:
                 enqueued += await self.issue_certificates(ids)
             else:  # pragma: no cover - a job nobody owes by id yet
                 raise ValueError(f"{job} is not owed by id")
+        for job, asks in take_all_asks(session).items():
+            for ask in asks:
+                # The job id is the ask's, never the address (Redis keys carry no email).
+                enqueued += await self.enqueue(
+                    job, str(ask.id), ask.address, job_id=f"{job.value}:{ask.id}"
+                )
         return enqueued

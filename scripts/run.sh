@@ -49,7 +49,7 @@ cat <<TXT
   GraphiQL:   $BASE_URL/graphql
   Health:     $BASE_URL/healthz (alive), $BASE_URL/readyz (database, Redis, migrations)
   Mail sink:  smtp://$SMTP_HOST:$SMTP_PORT, messages saved in var/mail/
-  Logs:       var/log/api.log, var/log/worker.log
+  Logs:       var/log/api.log, var/log/worker.log (JSON lines, README "Logs")
 
   Partner portal: $BASE_URL/portal/login
     partner in Wales          partner@wales.example / $PORTAL_PASSWORD
