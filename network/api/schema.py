@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from functools import lru_cache
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 
 from network.api.audit.queries import AuditQuery
@@ -28,7 +23,12 @@ from network.api.certificates.types import certificate_node
 from network.api.contacts.mutations import ContactsMutation
 from network.api.contacts.queries import ContactsQuery
 from network.api.contacts.types import Contact, load_contact
+from network.api.core import execution
+from network.api.core.caches import DocumentCache, document_cache_extension
 from network.api.core.context import AnyInfo
+from network.api.core.dates import SCALAR_OVERRIDES
+from network.api.core.guards import AnonymousCallers, CostLimit, HideUnexpectedErrors
+from network.api.core.rate_limit import RateLimitQuery
 from network.api.core.relay import Node, NodeResolver, resolve_node
 from network.api.initiatives.mutations import InitiativesMutation
 from network.api.initiatives.queries import InitiativesQuery
@@ -52,40 +52,6 @@ from network.api.training.mutations import TrainingMutation
 from network.api.training.queries import TrainingQuery
 from network.api.training.types import course_node, load_booking, load_training_session
 from network.config import Settings
-
-logger = logging.getLogger("network.api")
-
-
-def is_unexpected(error: GraphQLError) -> bool:
-    """Errors we raised on purpose are GraphQL errors; anything else is a bug to hide."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
-
-
-class HideUnexpectedErrors(MaskErrors):
-    """Replace unexpected errors with a generic message and the request id (logged in full)."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=is_unexpected)
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "")
-        logger.error(
-            "unexpected error in %s (request %s)",
-            error.path,
-            request_id,
-            exc_info=error.original_error,
-        )
-        return GraphQLError(
-            message=f"Unexpected error; it has been logged (request id {request_id}).",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": "INTERNAL", "requestId": request_id},
-        )
-
 
 # `node(id:)` finds an object of any of these types; a type missing here reads as not found.
 NODE_RESOLVERS: Mapping[str, NodeResolver] = {
@@ -129,6 +95,7 @@ class Query(
     TrainingQuery,
     MessagingQuery,
     CertificatesQuery,
+    RateLimitQuery,
 ):
     pass
 
@@ -158,10 +125,12 @@ def build_schema(
     max_depth: int = _default("graphql_max_depth"),
     max_tokens: int = _default("graphql_max_tokens"),
     max_aliases: int = _default("graphql_max_aliases"),
+    cache: DocumentCache | None = None,
 ) -> strawberry.Schema:
-    """The network CRM schema with parse/validation caches, document limits and error masking."""
+    """The network CRM schema with its document cache, limits, cost budget and error masking."""
+    execution.install()  # siblings of a failed field finish instead of being cancelled
     # One rule class per limit for all requests: each QueryDepthLimiter and MaxAliasesLimiter
-    # makes a rule class of its own, and the rules are part of ValidationCache's key, so a
+    # makes a rule class of its own, and the rules are part of the validation cache's key, so a
     # limiter per request (the factories below) would make every validation a cache miss.
     rules = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
@@ -171,23 +140,34 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         types=[Member, Contact, Cohort, Partner, StepProgress],
+        # DateTime and Date refuse what no instant or date can hold, with a code (dates.py).
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
             # Counted while parsing, so a flood of tokens stops before it is all parsed; the
-            # limit is one of the parser cache's keys, which stays shared.
+            # limit is one of the document cache's keys, which stays shared.
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            document_cache_extension(DocumentCache() if cache is None else cache),
             lambda: AddValidationRules(rules),
+            # After the rules above, so the rules of a request stay one of a few cache keys.
+            AnonymousCallers,
+            CostLimit,
             HideUnexpectedErrors,
         ],
     )
 
 
 @lru_cache(maxsize=4)
+def document_cache_for(max_depth: int, max_tokens: int, max_aliases: int) -> DocumentCache:
+    """The parse and validation cache of the schema with these limits."""
+    return DocumentCache()
+
+
+@lru_cache(maxsize=4)
 def schema_for(max_depth: int, max_tokens: int, max_aliases: int) -> strawberry.Schema:
     """The schema with these limits, built once per process (create_app reads them from
     Settings; tests make apps by the hundred)."""
-    return build_schema(max_depth, max_tokens, max_aliases)
+    cache = document_cache_for(max_depth, max_tokens, max_aliases)
+    return build_schema(max_depth, max_tokens, max_aliases, cache)
 
 
 schema = schema_for(

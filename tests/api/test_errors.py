@@ -30,13 +30,29 @@ def assert_no_leak(text: str) -> None:
         assert leak not in text, leak
 
 
-def internal(path: list[Any], line: int, column: int, request_id: str) -> dict[str, Any]:
+def internal(path: list[Any], line: int, column: int, error_id: str) -> dict[str, Any]:
     return {
-        "message": f"Unexpected error; it has been logged (request id {request_id}).",
+        "message": f"Internal error; it has been logged as {error_id}.",
         "locations": [{"line": line, "column": column}],
         "path": path,
-        "extensions": {"code": "INTERNAL", "requestId": request_id},
+        "extensions": {"code": "INTERNAL", "errorId": error_id, "requestId": "req-0001"},
     }
+
+
+def body_of(response: httpx.Response) -> dict[str, Any]:
+    """The response's body without its `extensions.cost` (which every response carries)."""
+    body: dict[str, Any] = response.json()
+    assert set(body.pop("extensions")) == {"cost"}
+    return body
+
+
+def logged_error_id(caplog: pytest.LogCaptureFixture, body: dict[str, Any]) -> str:
+    """The masked error's id, after checking that the error's log line names it too."""
+    error_id: str = body["errors"][0]["extensions"]["errorId"]
+    lines = [r for r in caplog.records if r.name == "network.api" and error_id in r.getMessage()]
+    assert len(lines) == 1
+    assert lines[0].exc_info is not None  # the traceback goes to the log, never to the client
+    return error_id
 
 
 async def _post(
@@ -51,7 +67,11 @@ async def _post(
 
 
 async def test_an_unexpected_error_in_a_query_is_masked(
-    client: httpx.AsyncClient, make: Factory, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    make: Factory,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(SECRET)
@@ -60,12 +80,18 @@ async def test_an_unexpected_error_in_a_query_is_masked(
     token = await make.token(Role.STAFF)
     response = await _post(client, session, "{ members { totalCount } }", token)
     assert response.status_code == 200
-    assert response.json() == {"data": None, "errors": [internal(["members"], 1, 3, "req-0001")]}
+    body = body_of(response)
+    error_id = logged_error_id(caplog, body)
+    assert body == {"data": None, "errors": [internal(["members"], 1, 3, error_id)]}
     assert_no_leak(response.text)
 
 
 async def test_an_unexpected_error_in_a_nested_field_is_masked(
-    client: httpx.AsyncClient, make: Factory, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    make: Factory,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(SECRET)
@@ -79,15 +105,21 @@ async def test_an_unexpected_error_in_a_nested_field_is_masked(
         "{ viewer { role } members { edges { node { name cohorts { name } } } } }",
         token,
     )
-    assert response.json() == {
+    body = body_of(response)
+    error_id = logged_error_id(caplog, body)
+    assert body == {
         "data": None,
-        "errors": [internal(["members", "edges", 0, "node", "cohorts"], 1, 49, "req-0001")],
+        "errors": [internal(["members", "edges", 0, "node", "cohorts"], 1, 49, error_id)],
     }
     assert_no_leak(response.text)
 
 
 async def test_an_unexpected_error_in_a_mutation_is_masked_and_rolled_back(
-    client: httpx.AsyncClient, make: Factory, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    make: Factory,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     original = contacts.create_contact
 
@@ -113,16 +145,15 @@ async def test_an_unexpected_error_in_a_mutation_is_masked_and_rolled_back(
             "lastName": "Y",
         },
     )
-    assert response.json() == {
-        "data": None,
-        "errors": [internal(["createContact"], 2, 11, "req-0001")],
-    }
+    body = body_of(response)
+    error_id = logged_error_id(caplog, body)
+    assert body == {"data": None, "errors": [internal(["createContact"], 2, 11, error_id)]}
     assert_no_leak(response.text)
     assert await snapshot(session) == before
 
 
 async def test_an_error_outside_graphql_is_a_generic_500(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(SECRET)
@@ -131,13 +162,21 @@ async def test_an_error_outside_graphql_is_a_generic_500(
     response = await client.post(
         "/graphql",
         json={"query": "{ viewer { email } }"},
-        headers={"Authorization": "Bearer ncrm_anything"},
+        headers={"Authorization": "Bearer ncrm_anything", "X-Request-Id": "req-0001"},
     )
+    error_id = response.json().get("errorId", "")
     assert (response.status_code, response.json()) == (
         500,
-        {"error": "Unexpected error; it has been logged."},
+        {
+            "error": f"Internal error; it has been logged as {error_id}.",
+            "errorId": error_id,
+            "requestId": "req-0001",
+        },
     )
     assert_no_leak(response.text)
+    logged = [r for r in caplog.records if error_id in r.getMessage()]
+    assert len(logged) == 1
+    assert logged[0].exc_info is not None
 
 
 @pytest.mark.parametrize(
@@ -196,7 +235,7 @@ async def test_malformed_documents_get_plain_messages(
     response = await client.post(
         "/graphql", json=body, headers={"Authorization": f"Bearer {token}"}
     )
-    assert response.json() == expected
+    assert body_of(response) == expected
     assert_no_leak(response.text)
 
 

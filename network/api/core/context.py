@@ -15,6 +15,7 @@ from network.auth.principal import Principal
 from network.config import Settings
 
 if TYPE_CHECKING:
+    from network.api.core.budget import Budget, CostBudgets
     from network.jobs import JobQueue
 
 
@@ -30,6 +31,10 @@ class Context(BaseContext):
     jobs: JobQueue | None = None
     client_address: str = ""
     """For per-client limits (verifyCertificate, requestLoginLink); never used to authorise."""
+    budgets: CostBudgets | None = None
+    """Where the callers' hourly cost budgets are counted (None: not counted, e.g. benchmarks)."""
+    budget: Budget | None = None
+    """This request's cost and what is left of the caller's budget, set before execution."""
     _loaders: Loaders | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -41,6 +46,11 @@ class Context(BaseContext):
         if self._loaders is None:
             self._loaders = Loaders(self.session, self.principal)
         return self._loaders
+
+    @property
+    def is_anonymous(self) -> bool:
+        """No valid token came with the request: the caller may not learn the schema."""
+        return self.token_rejected or not self.principal.is_authenticated
 
     def require_principal(self) -> Principal:
         """The caller, or an authentication error when no valid token was sent."""
