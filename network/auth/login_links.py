@@ -1,8 +1,10 @@
 """One-time links by email: passwordless sign-in for member users, and password resets.
 
 Only the SHA-256 of a link's token is stored; a sign-in link works once and for 15 minutes,
-a password-reset link (purpose PASSWORD_RESET) once and for 60 minutes. Asking for
-a link answers the same whether or not the address has an account (nothing is revealed).
+a password-reset link (purpose PASSWORD_RESET) once and for 60 minutes. Asking for a link
+(`ask_for_login_link`, `ask_for_password_reset`) only owes a job for the address: the job
+(`request_login_link`, `request_password_reset`) looks it up, so the answer reveals nothing,
+not even by its time. A member whose contact is archived gets no link and cannot use one.
 The member's certificate cookie names the portal session the link started (its
 portal_sessions row), signed with SECRET_KEY (network.kit.signing): that row and its user are
 checked on every request, so signing out, a password reset, revoking the user's sessions or
@@ -23,8 +25,9 @@ from network.auth.models import PASSWORD_RESET, SIGN_IN, LoginLink, User
 from network.auth.principal import Principal
 from network.auth.service import (
     HashedPassword,
-    find_user,
+    find_user_who_may_sign_in,
     hash_token,
+    may_sign_in,
     portal_session_user,
     principal_for,
     revoke_tokens,
@@ -34,6 +37,7 @@ from network.config import get_settings
 from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.enums import Role
+from network.kit.owed import Ask, Job, owe_ask
 from network.kit.signing import sign, unsign
 from network.messaging.service import queue_email
 
@@ -65,19 +69,52 @@ def login_url(token: str) -> str:
     return f"{get_settings().base_url.rstrip('/')}/login/{token}"
 
 
+def _askable(email: str) -> bool:
+    """Whether an address is worth a job at all (the same cheap check whoever it is)."""
+    return bool(email) and len(email) <= MAX_EMAIL and "\x00" not in email
+
+
+def ask_for_login_link(session: AsyncSession, email: str) -> Ask | None:
+    """Owe the job that emails a sign-in link to `email` if it is a member's (sent after the
+    commit; no lookup now, so the answer takes as long for any address); None if malformed."""
+    return owe_ask(session, Job.SEND_LOGIN_LINK, email) if _askable(email) else None
+
+
+def ask_for_password_reset(session: AsyncSession, email: str) -> Ask | None:
+    """Owe the job that emails a password-reset link to `email` if it has a portal account
+    (as `ask_for_login_link`); None if malformed."""
+    return owe_ask(session, Job.SEND_PASSWORD_RESET, email) if _askable(email) else None
+
+
+async def _new_link(session: AsyncSession, link_id: uuid.UUID | None) -> uuid.UUID | None:
+    """The id for a new link: a fresh one, or the ask's unless a link has it already (the
+    job ran before)."""
+    if link_id is None:
+        return uuid.uuid4()
+    return None if await session.get(LoginLink, link_id) is not None else link_id
+
+
 async def request_login_link(
-    session: AsyncSession, email: str, *, now: datetime | None = None
+    session: AsyncSession,
+    email: str,
+    *,
+    link_id: uuid.UUID | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Email a one-time sign-in link if `email` belongs to an active member user; else nothing."""
-    if not email or len(email) > MAX_EMAIL or "\x00" in email:
+    """Email a one-time sign-in link if `email` belongs to a member user who may sign in;
+    else nothing. With `link_id` (an ask's id) a second run does nothing."""
+    if not _askable(email):
         return
-    user = await find_user(session, email)
-    if user is None or not user.is_active or user.role is not Role.MEMBER:
+    user = await find_user_who_may_sign_in(session, email)
+    if user is None or user.role is not Role.MEMBER:
+        return
+    new_id = await _new_link(session, link_id)
+    if new_id is None:
         return
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     link = LoginLink(
-        id=uuid.uuid4(),
+        id=new_id,
         user_id=user.id,
         token_hash=hash_token(token),
         expires_at=now + LINK_LIFETIME,
@@ -105,7 +142,7 @@ async def redeem_login_link(
         return None
     link.used_at = now
     await session.flush()
-    return link.user_id
+    return link.user_id if await may_sign_in(session, link.user_id) else None
 
 
 async def sign_in_link_user(
@@ -114,10 +151,9 @@ async def sign_in_link_user(
     """The active user a live (unused, unexpired) sign-in link is for, without using it:
     for the page that asks to confirm the sign-in."""
     link = await _live_link(session, token, SIGN_IN, now or utcnow(), lock=False)
-    if link is None:
+    if link is None or not await may_sign_in(session, link.user_id):
         return None
-    user = await session.get(User, link.user_id)
-    return user if user is not None and user.is_active else None
+    return await session.get(User, link.user_id)
 
 
 async def _live_link(
@@ -138,19 +174,27 @@ async def _live_link(
 
 
 async def request_password_reset(
-    session: AsyncSession, email: str, *, now: datetime | None = None
+    session: AsyncSession,
+    email: str,
+    *,
+    link_id: uuid.UUID | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Email a one-time password-reset link if `email` belongs to an active portal user
-    (a partner's user or a member); else nothing, so the answer reveals no account."""
-    if not email or len(email) > MAX_EMAIL or "\x00" in email:
+    """Email a one-time password-reset link if `email` belongs to a portal user (a partner's
+    user or a member) who may sign in; else nothing, so the answer reveals no account. With
+    `link_id` (an ask's id) a second run does nothing."""
+    if not _askable(email):
         return
-    user = await find_user(session, email)
-    if user is None or not user.is_active or user.role not in (Role.PARTNER, Role.MEMBER):
+    user = await find_user_who_may_sign_in(session, email)
+    if user is None or user.role not in (Role.PARTNER, Role.MEMBER):
+        return
+    new_id = await _new_link(session, link_id)
+    if new_id is None:
         return
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     link = LoginLink(
-        id=uuid.uuid4(),
+        id=new_id,
         user_id=user.id,
         token_hash=hash_token(token),
         purpose=PASSWORD_RESET,
@@ -173,8 +217,10 @@ async def request_password_reset(
 async def reset_link_is_live(
     session: AsyncSession, token: str, *, now: datetime | None = None
 ) -> bool:
-    """Whether a password-reset token is unused and unexpired (for showing its form)."""
-    return await _live_link(session, token, PASSWORD_RESET, now or utcnow(), lock=False) is not None
+    """Whether a password-reset token is unused and unexpired, for a user who may sign in
+    (for showing its form)."""
+    link = await _live_link(session, token, PASSWORD_RESET, now or utcnow(), lock=False)
+    return link is not None and await may_sign_in(session, link.user_id)
 
 
 async def reset_password(
@@ -186,10 +232,10 @@ async def reset_password(
     None if the link is unknown, used or expired (or the user inactive)."""
     now = now or utcnow()
     link = await _live_link(session, token, PASSWORD_RESET, now, lock=True)
-    if link is None:
+    if link is None or not await may_sign_in(session, link.user_id):
         return None
     user = await session.get(User, link.user_id)
-    if user is None or not user.is_active:
+    if user is None:
         return None
     await store_password(session, user, hashed, now=now)
     # A reset is what someone does who fears their account is known to another: end it all.
@@ -232,6 +278,8 @@ __all__ = [
     "SESSION_LIFETIME",
     "SIGN_IN",
     "LoginLink",
+    "ask_for_login_link",
+    "ask_for_password_reset",
     "language_of_user",
     "login_url",
     "principal_from_cookie",

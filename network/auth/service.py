@@ -26,6 +26,7 @@ from network.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from network.config import get_settings
 from network.contacts.models import Contact
 from network.db import utcnow
+from network.kit.emails import lookup_email
 from network.kit.enums import Role
 from network.kit.errors import DomainError, Errors
 from network.kit.validation import clean_email, clean_text
@@ -75,6 +76,19 @@ def _dummy_hash() -> str:
 def hash_token(token: str) -> bytes:
     """SHA-256 of a token: tokens are long and random, so a fast hash is enough."""
     return hashlib.sha256(token.encode()).digest()
+
+
+async def may_sign_in(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    """Whether this user may sign in now: an active user (a member user is active exactly
+    while its contact is not archived, see end_contact_access)."""
+    statement = select(User.id).where(User.id == user_id, User.is_active.is_(True))
+    return await session.scalar(statement) is not None
+
+
+async def find_user_who_may_sign_in(session: AsyncSession, email: str) -> User | None:
+    """The active user with this email, if any (see may_sign_in)."""
+    statement = select(User).where(User.email == lookup_email(email), User.is_active.is_(True))
+    return (await session.scalars(statement)).one_or_none()
 
 
 def principal_for(user: User) -> Principal:
@@ -150,7 +164,7 @@ async def record_token_use(
 async def find_user(session: AsyncSession, email: str) -> User | None:
     """The user with this email, if any."""
     return (
-        await session.scalars(select(User).where(User.email == email.strip().lower()))
+        await session.scalars(select(User).where(User.email == lookup_email(email)))
     ).one_or_none()
 
 
@@ -185,7 +199,7 @@ async def create_user(
             if partner_id is None:
                 errors.add("partner", "NOT_FOUND", f"No partner with slug '{partner_slug}'.")
     if role is Role.MEMBER:
-        wanted = (contact_email or clean_mail or "").strip().lower()
+        wanted = lookup_email(contact_email or clean_mail or "")
         contact_ids = (
             await session.scalars(
                 select(Contact.id).where(Contact.email == wanted, Contact.archived_at.is_(None))
@@ -306,9 +320,9 @@ async def check_password(user: User | None, password: str) -> User | None:
 
 
 async def authenticate_password(session: AsyncSession, email: str, password: str) -> User | None:
-    """The active user with this email and password, else None; an unknown email costs the
-    same argon2 verification as a known one, so timing does not reveal accounts."""
-    return await check_password(await find_user(session, email), password)
+    """The user with this email and password if they may sign in, else None; an unknown email
+    costs the same argon2 verification as a known one, so timing does not reveal accounts."""
+    return await check_password(await find_user_who_may_sign_in(session, email), password)
 
 
 async def start_portal_session(
@@ -425,12 +439,20 @@ async def revoke_sessions_of(session: AsyncSession, principal: Principal, email:
 async def end_contact_access(
     session: AsyncSession, principal: Principal, contact_id: uuid.UUID
 ) -> RevokedAccess:
-    """End at once every access of the member users tied to a contact (it is being archived):
-    their portal sessions, bearer tokens and unused emailed links."""
+    """End at once every access of the member users tied to a contact and keep them out:
+    their portal sessions (and with them the certificate cookies), bearer tokens and unused
+    emailed links end, and the users are deactivated, so no password, link or new token works
+    until the contact is restored (restore_contact_access).
+
+    The one call for a contact that is archived or about to be erased (audited per user).
+    Every request reads these rows (no cache), so every process refuses them at once. The
+    flag lives on the user, not only on the contact, because signing in happens before anyone
+    is known, when row-level security shows no contact at all."""
     user_ids = list(
         (await session.scalars(select(User.id).where(User.contact_id == contact_id))).all()
     )
     now = utcnow()
+    await _set_active(session, user_ids, active=False)
     links = await session.execute(
         update(LoginLink)
         .where(LoginLink.user_id.in_(user_ids), LoginLink.used_at.is_(None))
@@ -445,6 +467,32 @@ async def end_contact_access(
     for user_id in user_ids:
         audit.record(session, principal, "user.access_ended", "User", user_id)
     return revoked
+
+
+async def restore_contact_access(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID
+) -> int:
+    """Let the member users of a restored contact sign in again (anew: what
+    end_contact_access ended stays ended); the number of users."""
+    user_ids = list(
+        (await session.scalars(select(User.id).where(User.contact_id == contact_id))).all()
+    )
+    await _set_active(session, user_ids, active=True)
+    for user_id in user_ids:
+        audit.record(session, principal, "user.access_restored", "User", user_id)
+    return len(user_ids)
+
+
+async def _set_active(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], *, active: bool
+) -> None:
+    """Activate or deactivate these users (loaded copies follow)."""
+    await session.execute(
+        update(User)
+        .where(User.id.in_(user_ids))
+        .values(is_active=active)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 async def list_tokens(session: AsyncSession, principal: Principal, email: str) -> list[ApiToken]:

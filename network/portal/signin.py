@@ -1,12 +1,14 @@
-"""Signing in and out of the portal: email and password (with a lockout after failures),
-a password reset by email, and a one-time sign-in link for member contacts.
+"""Signing in and out of the portal: email and password (with limits per client and per
+account, network/auth/throttle.py), a password reset by email, and a one-time sign-in link for
+member contacts.
 
 Every session is a row of portal_sessions: signing out or resetting the password ends it
 server-side (and the member's certificate cookie with it, which names the same row). Asking
-for a reset or a link answers the same whether or not the address has an account, and both
-are rate-limited per address and per client in Redis. Failed passwords are counted before
-the check (INCR first), so parallel guesses cannot slip past the lockout; argon2 runs in a
-worker thread while no database session is open.
+for a reset or a link only owes a job (the job looks the address up), so the answer is the
+same, in the same time, whether or not the address has an account; both are rate-limited per
+address and per client in Redis. A password try is counted before the check, so parallel
+guesses cannot slip past the limits, and before any lookup or hash, so a client over its limit
+costs no argon2; argon2 runs in a worker thread while no database session is open.
 """
 
 from __future__ import annotations
@@ -16,30 +18,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from redis.asyncio import Redis
 
 from network.auth import login_links
 from network.auth import service as auth
 from network.auth.models import User
 from network.auth.principal import PrincipalKind
+from network.auth.throttle import Attempt, SignInThrottle, too_many_asks
 from network.kit.errors import DomainError
 from network.kit.ids import parse_uuid
-from network.kit.ratelimit import too_many_email_asks
 from network.portal.deps import CsrfForm, Labels, PortalDep, SessionData, area_router
 from network.portal.exits import portal_of
 from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, Posted
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 60
 MAX_EMAIL = 320
-
-
-async def failure_count(store: Redis, key: str) -> int:
-    """Count one more sign-in attempt for an address (the window starts at the first)."""
-    count = int(await store.incr(key))
-    if count == 1:
-        await store.expire(key, LOCK_SECONDS)
-    return count
 
 
 def landing_of(kind: PrincipalKind) -> str:
@@ -47,10 +38,36 @@ def landing_of(kind: PrincipalKind) -> str:
     return "/portal/" if kind is PrincipalKind.PARTNER else "/portal/training"
 
 
-async def too_many_asks(portal: Portal, request: Request, what: str, email: str) -> bool:
+def client_of(request: Request) -> str:
+    """The client address the limits count (the proxy-aware one, when a proxy is trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
+def throttle_of(portal: Portal) -> SignInThrottle:
+    """The password limits, on the portal's Redis, waiting for it at most the configured time."""
+    settings = portal.settings
+    return SignInThrottle(
+        portal.redis(), settings.secret_key, timeout=settings.sign_in_limit_timeout_seconds
+    )
+
+
+async def too_many_email_asks(portal: Portal, request: Request, what: str, email: str) -> bool:
     """Whether this address or this client has asked for too many emails of `what` lately."""
-    client = request.client.host if request.client else "unknown"
-    return await too_many_email_asks(portal.redis(), what, email, client)
+    settings = portal.settings
+    return await too_many_asks(
+        portal.redis(),
+        what,
+        email,
+        client_of(request),
+        secret=settings.secret_key,
+        patience=settings.sign_in_limit_timeout_seconds,
+    )
+
+
+def wait_message(t: dict[str, str], attempt: Attempt) -> str:
+    """The page's words for a wait: "in a minute", or in so many minutes."""
+    minutes = attempt.minutes
+    return t["locked"] if minutes == 1 else t["signin_wait_minutes"].format(minutes=minutes)
 
 
 router = area_router()
@@ -108,7 +125,7 @@ def welcome(portal: Portal, user: User, session_id: uuid.UUID) -> Response:
     """To the user's landing page, signed in with the portal session `session_id`."""
     kind = auth.principal_for(user).kind
     response = portal.redirect(landing_of(kind))
-    portal.signed_in(response, user.id, user.email, kind, session_id, user.language)
+    portal.signed_in(response, user.id, kind, session_id, user.language)
     return response
 
 
@@ -121,31 +138,36 @@ async def login_page(request: Request, portal: PortalDep, data: Checked, t: Labe
 
 @router.post("/login")
 async def login(request: Request, portal: PortalDep, posted: CheckedForm) -> Response:
-    """Sign in with email and password (locked for a while after repeated failures)."""
+    """Sign in with email and password (held back a while after repeated failures)."""
     data, form, t = posted.data, posted.form, posted.t
     email = form.get("email", "").strip().lower()
     password = form.get("password", "")
     errors: dict[str, str] = {}
     if not email:
         errors["email"] = t["required"]
-    elif len(email) > MAX_EMAIL:  # before it becomes part of a Redis key
+    elif len(email) > MAX_EMAIL:  # before any limit is counted for it
         errors["email"] = t["signin_email_invalid"]
     if not password:
         errors["password"] = t["required"]
     if errors:
         return login_again(request, portal, data, 422, form=form, errors=errors)
-    key = f"portal:failures:{email}"
-    store = portal.redis()
-    # Count the attempt before checking it: parallel guesses each see the others.
-    if await failure_count(store, key) > MAX_FAILURES:
-        return login_again(request, portal, data, 429, form=form, message=t["locked"])
+    throttle = throttle_of(portal)
+    # Counted before anything is looked up or hashed: parallel guesses each see the others,
+    # and a client over its limit costs one Redis call.
+    attempt = await throttle.admit(email, client_of(request))
+    if not attempt.admitted:
+        answer = login_again(
+            request, portal, data, 429, form=form, message=wait_message(t, attempt)
+        )
+        answer.headers["Retry-After"] = str(int(-(-attempt.retry_after // 1)))
+        return answer
     async with portal.db() as session:
-        found = await auth.find_user(session, email)
+        found = await auth.find_user_who_may_sign_in(session, email)
     # The slow argon2 check, in a worker thread, with the database session closed.
     user = await auth.check_password(found, password)
     if user is None:
         return login_again(request, portal, data, 401, form=form, message=t["bad_credentials"])
-    await store.delete(key)
+    await throttle.succeeded(attempt)
     kind = auth.principal_for(user).kind
     if kind not in SIGN_IN_KINDS:
         return login_again(request, portal, data, 403, form=form, message=t["partners_only"])
@@ -156,17 +178,18 @@ async def login(request: Request, portal: PortalDep, posted: CheckedForm) -> Res
 
 @router.post("/login/link")
 async def ask_for_link(request: Request, portal: PortalDep, posted: CheckedForm) -> Response:
-    """Email a one-time sign-in link (the same answer whether or not the address is known)."""
+    """Email a one-time sign-in link (the same answer, in the same time, whether or not the
+    address is known: a job looks it up)."""
     data, form, t = posted.data, posted.form, posted.t
     email = form.get("email", "").strip().lower()
     if not email or len(email) > MAX_EMAIL or "@" not in email:
         link_errors = {"email": t["required"] if not email else t["signin_email_invalid"]}
         return login_again(request, portal, data, 422, link_form=form, link_errors=link_errors)
-    if await too_many_asks(portal, request, "link", email):
+    if await too_many_email_asks(portal, request, "link", email):
         message = t["signin_too_many"]
         return login_again(request, portal, data, 429, link_form=form, message=message)
     async with portal.write() as session:
-        await login_links.request_login_link(session, email)
+        login_links.ask_for_login_link(session, email)
     return portal.redirect("/portal/login?link_sent=1")
 
 
@@ -216,10 +239,10 @@ async def forgot(request: Request, portal: PortalDep, posted: CheckedForm) -> Re
         return again(422, {"email": t["required"]})
     if len(email) > MAX_EMAIL or "@" not in email:
         return again(422, {"email": t["signin_email_invalid"]})
-    if await too_many_asks(portal, request, "reset", email):
+    if await too_many_email_asks(portal, request, "reset", email):
         return again(429, {}, t["signin_too_many"])
     async with portal.write() as session:
-        await login_links.request_password_reset(session, email)
+        login_links.ask_for_password_reset(session, email)
     return portal.redirect("/portal/password/forgot?sent=1")
 
 

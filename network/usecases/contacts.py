@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.policy import require_manager
 from network.auth.principal import Principal
-from network.auth.service import end_contact_access
+from network.auth.service import end_contact_access, restore_contact_access
 from network.contacts import service as contacts
 from network.contacts.models import Contact
 from network.meetings import membership
@@ -61,8 +61,8 @@ async def archive_contact(
 
     Archiving withdraws the contact's invitations to upcoming meetings and ends at once the
     access of the member users tied to it (portal sessions, bearer tokens, unused emailed
-    links); restoring invites it again to the upcoming meetings its member is invited to (its
-    users sign in anew).
+    links; no password or link works while it stays archived); restoring invites it again to
+    the upcoming meetings its member is invited to, and its users may sign in anew.
     """
     require_manager(principal, "id")
     contact = await contacts.load_contact(session, principal, contact_id, "id")
@@ -74,6 +74,7 @@ async def archive_contact(
     if archived and not was_archived:
         await end_contact_access(session, principal, contact.id)
     if was_archived and not archived:
+        await restore_contact_access(session, principal, contact.id)
         await membership.invite_contact_to_upcoming_meetings(
             session, principal, contact_id=contact.id
         )

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.auth import login_links
 from network.auth import service as auth
@@ -20,6 +20,7 @@ from network.messaging.models import OutboxMessage
 from tests.support.app import GraphQL
 from tests.support.factories import Factory
 from tests.support.portal import csrf_of
+from tests.support.signin import run_asked_jobs
 from tests.support.training import Attended
 
 REQUEST = """
@@ -39,6 +40,7 @@ async def test_a_member_signs_in_once_and_downloads_their_certificate(
     gql: GraphQL,
     client: httpx.AsyncClient,
     session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
     make: Factory,
     attended: Attended,
 ) -> None:
@@ -51,8 +53,12 @@ async def test_a_member_signs_in_once_and_downloads_their_certificate(
     )
     same = {"data": {"requestLoginLink": {"accepted": True, "userErrors": []}}}
     assert await gql(REQUEST, {"email": "nobody@example.org"}) == same
+    # The worker's job looks the address up (tests/support/signin.py runs it as arq would).
+    assert await run_asked_jobs(session_factory, "nobody@example.org") == 1
     assert await _links(session) == []
     assert await gql(REQUEST, {"email": holder.email}) == same
+    assert await _links(session) == []  # nothing until the job runs
+    assert await run_asked_jobs(session_factory, holder.email) == 1
     (message,) = await _links(session)
     assert (message.to_email, message.language) == (holder.email, "cy")
     url = message.context["login_url"]

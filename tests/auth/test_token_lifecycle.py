@@ -195,4 +195,4 @@ async def test_archiving_a_contact_ends_its_member_users_access_at_once(
     )
     assert unused.all() == []
     still = await session.scalar(select(User.is_active).where(User.id == user.id))
-    assert still is True  # the account stays; what it held is ended
+    assert still is False  # the account stays, kept out until the contact is restored

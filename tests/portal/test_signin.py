@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.auth import login_links
 from network.auth import service as auth
@@ -24,6 +24,7 @@ from network.messaging.rendering import Renderer
 from tests.support.config import PASSWORD
 from tests.support.factories import Factory
 from tests.support.portal import csrf_of, sign_in
+from tests.support.signin import run_asked_jobs
 
 BASE = get_settings().base_url.rstrip("/")  # emailed links are made under BASE_URL
 NEW_PASSWORD = "a brand new passphrase"
@@ -95,6 +96,7 @@ async def test_a_password_reset_end_to_end(
     client: httpx.AsyncClient,
     make: Factory,
     session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     user = await partner_user(make, session, language="cy")
     assert (await sign_in(client, user.email, PASSWORD)).status_code == 303
@@ -108,6 +110,7 @@ async def test_a_password_reset_end_to_end(
     )
     sent = await client.get(asked.headers["location"])
     assert "a reset link is on its way" in sent.text
+    assert await run_asked_jobs(session_factory, user.email) == 1  # as the worker would
     (message,) = await outbox(session, "password_reset", user.email)
     assert message.language == "cy"  # the language the user chose in the portal
     url = message.context["reset_url"]
@@ -183,17 +186,24 @@ async def test_a_sign_in_link_is_not_a_reset_link(
 
 
 async def test_asking_for_a_reset_reveals_no_account(
-    client: httpx.AsyncClient, make: Factory, session: AsyncSession
+    client: httpx.AsyncClient,
+    make: Factory,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     user = await partner_user(make, session)
+    nobody = fresh_email("nobody")
     known = await ask_for_reset(client, user.email)
-    unknown = await ask_for_reset(client, fresh_email("nobody"))
+    unknown = await ask_for_reset(client, nobody)
     assert (known.status_code, known.headers["location"], known.text) == (
         unknown.status_code,
         unknown.headers["location"],
         unknown.text,
     )
+    assert await run_asked_jobs(session_factory, user.email) == 1
+    assert await run_asked_jobs(session_factory, nobody) == 1
     assert len(await outbox(session, "password_reset", user.email)) == 1
+    assert await outbox(session, "password_reset", nobody) == []
 
 
 async def test_signing_in_reveals_no_account_and_costs_the_same(
@@ -213,7 +223,10 @@ async def test_signing_in_reveals_no_account_and_costs_the_same(
 
 
 async def test_asking_too_often_is_refused(
-    client: httpx.AsyncClient, make: Factory, session: AsyncSession
+    client: httpx.AsyncClient,
+    make: Factory,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     user = await partner_user(make, session)
     for _ in range(3):
@@ -221,6 +234,7 @@ async def test_asking_too_often_is_refused(
     refused = await ask_for_reset(client, user.email)
     assert refused.status_code == 429
     assert "try again in 15 minutes" in refused.text
+    assert await run_asked_jobs(session_factory, user.email) == 3
     assert len(await outbox(session, "password_reset", user.email)) == 3
 
 
@@ -228,6 +242,7 @@ async def test_a_member_signs_in_by_link_and_lands_on_my_training(
     client: httpx.AsyncClient,
     make: Factory,
     session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     contact = await make.contact(await make.member(), email=fresh_email("member"), language="fr")
     user = await make.user(Role.MEMBER, contact=contact)  # no password at all
@@ -242,6 +257,7 @@ async def test_a_member_signs_in_by_link_and_lands_on_my_training(
     assert (asked.status_code, asked.headers["location"]) == (303, "/portal/login?link_sent=1")
     assert (unknown.status_code, unknown.headers["location"]) == (303, asked.headers["location"])
     assert "a sign-in link is on its way" in (await client.get("/portal/login?link_sent=1")).text
+    assert await run_asked_jobs(session_factory, user.email) == 1
     (message,) = await outbox(session, "login_link", user.email)
     assert message.language == "fr"
     path = message.context["login_url"].removeprefix(BASE)

@@ -5,10 +5,11 @@ a meeting invitation's RSVP page (/meetings/rsvp/{token}). Their labels and rend
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from network.portal.deps import acting_as_system
 from network.portal.public import login_links, rsvp, verify
 
 router = APIRouter()
 for _area in (login_links, verify, rsvp):
-    router.include_router(_area.router)
+    router.include_router(_area.router, dependencies=[Depends(acting_as_system)])

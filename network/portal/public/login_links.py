@@ -35,7 +35,7 @@ router = APIRouter()
 
 
 class _Refused(Exception):
-    """The link names no active user: roll back whatever redeeming it did."""
+    """The link names no user who may sign in: roll back whatever redeeming it did."""
 
 
 @router.get("/login/{token}", name="member_login_page", response_class=HTMLResponse)
@@ -63,8 +63,9 @@ async def member_login(token: str, request: Request, portal: PortalDep) -> Respo
     try:
         async with portal.write() as session:
             user_id = await login_links.redeem_login_link(session, token)
+            # None also for a user who may no longer sign in (inactive, or contact archived).
             user = await session.get(User, user_id) if user_id is not None else None
-            if user is None or not user.is_active:
+            if user is None:
                 raise _Refused  # rolled back: a refused link keeps nothing
             portal_row = await auth.start_portal_session(session, user)
     except _Refused:
@@ -90,7 +91,7 @@ def signed_in_response(portal: Portal, user: User, portal_row: PortalSignIn) -> 
     )
     kind = auth.principal_for(user).kind
     secret = portal.settings.secret_key
-    value = portal_web.signed_in_cookie(secret, user.id, user.email, kind, portal_row.id)
+    value = portal_web.signed_in_cookie(secret, user.id, kind, portal_row.id)
     response.set_cookie(
         portal_web.SESSION_COOKIE,
         value,
