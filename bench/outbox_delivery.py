@@ -3,12 +3,17 @@ aiosmtplib loop sending the same messages to the same sink, in one run.
 
     .venv/bin/python -m bench.outbox_delivery                 # 10,000 messages
     .venv/bin/python -m bench.outbox_delivery --messages 2000 --max-jobs 4
+    .venv/bin/python -m bench.outbox_delivery --messages 1000 --bad-every 1000
 
 What runs, each in its own process: the sink (`network mailbox --quiet`, writing .eml files
 to a temporary directory), one worker (`network worker`), and this script (PostgreSQL
 setup, the bare loop, the clock). The messages are `notice` emails in the five languages
 (a fifth of them bilingual Welsh and English), queued with `queue_email` in one
 transaction, then enqueued as the API does after a commit: one job per 100 messages.
+
+With `--bad-every N`, every Nth queued row then gets an address the system's rule refuses,
+written straight into the table (as data from before the rule would be): those messages must
+fail alone, with their reason, while the rest are sent.
 
 The worker's time runs from the enqueue to the last message's receipt (`max(sent_at)`);
 the bare loop sends the already rendered bytes of the same messages over one connection,
@@ -34,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtplib
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
+from network.auth.principal import SYSTEM
 from network.config import Settings
 from network.db import make_engine, make_session_factory
 from network.jobs import JobQueue
@@ -145,7 +151,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await wait_port(port)
         # Queue the messages as a service would: one transaction, one queue_email each.
         started = time.perf_counter()
-        async with make_session_factory(engine)() as session:
+        async with make_session_factory(engine, principal=SYSTEM)() as session:
             for n in range(args.messages):
                 await queue_email(
                     session,
@@ -158,6 +164,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await session.commit()
             ids = take_queued_ids(session)
         queue_seconds = time.perf_counter() - started
+        bad = ids[args.bad_every - 1 :: args.bad_every] if args.bad_every else []
+        async with engine.begin() as connection:
+            for message_id in bad:  # no @-sign: refused by network/kit/emails.py
+                await connection.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message_id)
+                    .values(to_email=f"bad-{message_id}.council.example")
+                )
 
         # The same messages, rendered and built once, for the bare loop.
         renderer = Renderer()
@@ -204,23 +218,30 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         cpu_before = {"worker": cpu_seconds(worker.pid), "sink": cpu_seconds(sink.pid)}
         enqueued_at = datetime.now(UTC)
         jobs_enqueued = await jobs.deliver_outbox(ids)
-        sent = OutboxMessage.status == OutboxStatus.SENT
+        settled = OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED])
         deadline = time.monotonic() + 600
         while True:
             async with engine.connect() as connection:
                 done = await connection.scalar(
-                    select(func.count()).select_from(OutboxMessage).where(sent)
+                    select(func.count()).select_from(OutboxMessage).where(settled)
                 )
             if done == len(ids):
                 break
             if time.monotonic() > deadline:
-                raise RuntimeError(f"only {done} of {len(ids)} sent after 600 s")
+                raise RuntimeError(f"only {done} of {len(ids)} delivered after 600 s")
             await asyncio.sleep(0.1)
         async with engine.connect() as connection:
             last = await connection.scalar(select(func.max(OutboxMessage.sent_at)))
             attempts = (
                 await connection.execute(
                     text("SELECT attempts, count(*) FROM outbox_messages GROUP BY 1")
+                )
+            ).all()
+            failed = (
+                await connection.execute(
+                    select(OutboxMessage.id, OutboxMessage.last_error).where(
+                        OutboxMessage.status == OutboxStatus.FAILED
+                    )
                 )
             ).all()
         cpu = {
@@ -238,6 +259,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
             "messages": len(ids),
+            "bad_addresses": len(bad),
             "mean_message_bytes": round(mean_size),
             "max_jobs": args.max_jobs,
             "jobs_enqueued": jobs_enqueued,
@@ -253,8 +275,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "attempts": {str(a): c for a, c in attempts},
             "files_in_sink": files,
         }
-        assert files == 3 * len(ids), f"the sink saved {files} files"
+        assert files == 3 * len(ids) - len(bad), f"the sink saved {files} files"
         assert result["attempts"] == {"1": len(ids)}
+        assert sorted(i for i, _ in failed) == sorted(bad), "only the bad addresses fail"
+        assert {e for _, e in failed} <= {
+            "not a deliverable email address: An email address must have an @-sign."
+        }
         return result
     finally:
         for process in (worker, sink):
@@ -271,6 +297,7 @@ def report(result: dict[str, Any]) -> None:
     print(
         f"\noutbox delivery, {result['messages']:,} messages "
         f"(mean {result['mean_message_bytes']:,} bytes), {result['machine']}\n"
+        f"  bad addresses (failed alone)   {result['bad_addresses']:>7,}\n"
         f"  queue_email (one transaction)   {result['queue_email_per_s']:>7,} messages/s\n"
         f"  worker (max_jobs={result['max_jobs']}, "
         f"{result['jobs_enqueued']} jobs)  {result['worker_per_s']:>7,} messages/s"
@@ -287,6 +314,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--max-jobs", type=int, default=Settings().worker_max_jobs)
+    parser.add_argument(
+        "--bad-every", type=int, default=0, help="give every Nth row a refused address (0: none)"
+    )
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_OUTBOX_DATABASE_URL", DEFAULT_URL)
     )

@@ -36,7 +36,10 @@ class SaveToDirectory:
 
 def start_mailbox(host: str, port: int, directory: Path, echo: bool = True) -> Controller:
     """Start the sink in a background thread; call .stop() on the result to end it."""
-    controller = Controller(SaveToDirectory(directory, echo=echo), hostname=host, port=port)
+    # SMTPUTF8 on, as a modern relay has it: addresses with non-ASCII local parts get through.
+    controller = Controller(
+        SaveToDirectory(directory, echo=echo), hostname=host, port=port, enable_SMTPUTF8=True
+    )
     controller.start()
     return controller
 

@@ -14,6 +14,7 @@ from network.certificates.models import Certificate
 from network.contacts.models import Contact
 from network.demo.certificates import load_certificates_demo
 from network.demo.meetings import load_meetings_demo
+from network.kit.emails import normalize_email
 from network.kit.enums import MembershipStatus, Network, Role, StarStep, StepStatus
 from network.meetings.models import NetworkMeeting
 from network.members import service as members
@@ -283,7 +284,7 @@ async def load_demo(session: AsyncSession) -> str:
     member_ids = await _member_ids(session)
     have = set((await session.execute(select(Contact.member_id, Contact.email))).all())
     for member_name, email, first, last, title, language in CONTACTS:
-        if (member_ids[member_name], email) not in have:
+        if (member_ids[member_name], normalize_email(email)) not in have:
             await contact_cases.create_contact(
                 session,
                 SYSTEM,

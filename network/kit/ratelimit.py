@@ -6,10 +6,14 @@ request is let through (and logged), so a Redis outage does not lock everyone ou
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from typing import Any
 
 from redis.exceptions import RedisError
+
+from network.kit.emails import lookup_email
 
 logger = logging.getLogger("network.kit.ratelimit")
 
@@ -38,13 +42,23 @@ async def over_limit(redis: Any, key: str, limit: int, window_seconds: int) -> b
     return count > limit
 
 
-async def too_many_email_asks(redis: Any, what: str, email: str, client: str) -> bool:
+def private_key_part(secret: str, value: str) -> str:
+    """`value` (an email address) as it may appear in a Redis key: an HMAC under SECRET_KEY,
+    so whoever reads Redis (a dump, MONITOR) learns no address, nor can test one by hashing."""
+    digest = hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return digest[:32]  # 128 bits: no two addresses share a counter
+
+
+async def too_many_email_asks(
+    redis: Any, what: str, email: str, client: str, *, secret: str
+) -> bool:
     """Whether this address, or this client, has asked for too many `what` emails lately.
 
     Both counts go up on every ask, so neither a burst at one address nor one client trying
-    many addresses gets through; the portal and the API share the same counters.
+    many addresses gets through; the portal and the API share the same counters. The address
+    is keyed by its HMAC under `secret` (SECRET_KEY), never in clear.
     """
-    address = email.strip().lower()
+    address = private_key_part(secret, lookup_email(email))
     by_address = await over_limit(
         redis,
         f"asks:{what}:address:{address}",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
-
 from network.kit.countries import COUNTRY_CODES
+from network.kit.emails import InvalidEmail, normalize_email
 from network.kit.errors import Errors
+from network.kit.text import strip_invisible
 
 LANGUAGES = ("en", "cy", "fr", "es", "de")
 MAX_NAME = 200
@@ -19,7 +19,9 @@ def clean_text(
     required: bool = True,
     max_length: int = MAX_NAME,
 ) -> str | None:
-    """Strip a text value; an empty required value or an over-long one is an error."""
+    """A one-line value (a name, a title) trimmed, its runs of spaces made one, and its bidi
+    control and zero-width characters dropped; empty (after that) when required, or over-long,
+    is an error."""
     if value is None:
         if required:
             errors.add(field, "REQUIRED", "This field is required.")
@@ -27,7 +29,7 @@ def clean_text(
     if "\x00" in value:
         errors.add(field, "INVALID_CHARACTER", "Text must not contain NUL characters.")
         return None
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(strip_invisible(value).split())
     if not cleaned:
         if required:
             errors.add(field, "BLANK", "This field must not be empty.")
@@ -58,16 +60,16 @@ def clean_paragraphs(
 
 
 def clean_email(errors: Errors, field: str, value: str | None) -> str | None:
-    """A syntactically valid email address, lower-cased; no DNS lookup."""
+    """A valid email address in its stored form (network/kit/emails.py: the system's one rule,
+    internationalised addresses included); no DNS lookup."""
     if value is None or not value.strip():
         errors.add(field, "REQUIRED", "An email address is required.")
         return None
     try:
-        result = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        errors.add(field, "INVALID_EMAIL", f"Not a valid email address: {exc}")
+        return normalize_email(value)
+    except InvalidEmail as exc:
+        errors.add(field, "INVALID_EMAIL", f"Not a valid email address: {exc.reason}")
         return None
-    return result.normalized.lower()
 
 
 def clean_country(errors: Errors, field: str, value: str | None) -> str | None:

@@ -15,7 +15,10 @@ again, with the same Message-ID.
 
 Temporary failures (no connection, a 4xx answer, a dropped connection) are retried with
 exponential backoff; a 5xx answer to a message fails it for good with the server's words,
-and so does exhausting `max_attempts`.
+and so does exhausting `max_attempts`. Each address is checked again by the system's one
+rule (network/kit/emails.py) before it goes on the wire: one that fails it (a row written
+before the rule, say), or one with a non-ASCII local part when the relay does not offer
+SMTPUTF8, fails its own message with the reason and the batch goes on.
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ from jinja2 import TemplateError
 from sqlalchemy import Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from network.auth.principal import SYSTEM
 from network.config import Settings
 from network.contacts.models import Contact
-from network.db import utcnow
+from network.db import act_as_on, utcnow
+from network.kit.emails import EmailAddress, InvalidEmail, parse_email
 from network.messaging.mime import Attachment, build_message
 from network.messaging.models import (
     OutboxAttachment,
@@ -188,6 +193,10 @@ class _ConnectFailed(Exception):
     """No SMTP connection could be made: every message still unsent waits for a retry."""
 
 
+class _NoSmtpUtf8(Exception):
+    """The relay does not offer SMTPUTF8, which the recipient's address needs."""
+
+
 class _Relay:
     """One SMTP connection per batch, opened on first use, opened again after it drops."""
 
@@ -195,15 +204,22 @@ class _Relay:
         self.server = server
         self.client: aiosmtplib.SMTP | None = None
 
-    async def send(self, to_email: str, data: bytes) -> str:
+    async def send(self, to: EmailAddress, data: bytes) -> str:
         """Hand one message over; the server's answer to DATA (e.g. "Ok: queued as 1A2B")."""
         client = self.client or await self._connect()
+        options, encoding = [], "ascii"
+        if to.needs_smtputf8:
+            if not client.supports_extension("smtputf8"):
+                raise _NoSmtpUtf8
+            options, encoding = ["SMTPUTF8"], "utf-8"
         # mail/rcpt/data rather than sendmail: one message, one recipient, parsed once; and
         # one deadline for the three (a timer) rather than one wait_for task per command.
         try:
             async with asyncio.timeout(self.server.timeout):
-                await client.mail(self.server.envelope_from, timeout=None)
-                await client.rcpt(to_email, timeout=None)
+                await client.mail(
+                    self.server.envelope_from, options=options, encoding=encoding, timeout=None
+                )
+                await client.rcpt(to.wire, encoding=encoding, timeout=None)
                 response = await client.data(data, timeout=None)
         except aiosmtplib.SMTPResponseException:
             try:
@@ -342,6 +358,7 @@ async def deliver_batch(
     clock: Clock = (lambda: now) if now is not None else utcnow
     report = BatchReport()
     async with courier.engine.connect() as claim, claim.begin():
+        await act_as_on(claim, SYSTEM)  # the claim reads contacts' opt-outs (row-level security)
         statement = _claim_statement(ids, clock(), courier.batch_size)
         rows = (await claim.execute(statement)).all()
         report.claimed = len(rows)
@@ -429,7 +446,12 @@ async def _deliver_one(
         return _Outcome(row.id, OutboxStatus.SKIPPED, row.attempts, clock(), reason, None)
     attempts = row.attempts + 1
     try:
-        data = _compose(courier, row, attachments.get(row.id, ()), clock())
+        address = parse_email(row.to_email)
+    except InvalidEmail as exc:
+        error = f"not a deliverable email address: {exc.reason}"
+        return _Outcome(row.id, OutboxStatus.FAILED, attempts, clock(), error[:MAX_ERROR], None)
+    try:
+        data = _compose(courier, row, address, attachments.get(row.id, ()), clock())
     except Exception as exc:  # a broken template must fail its message, not stall the outbox
         if isinstance(exc, TemplateError | LookupError):
             logger.error("outbox: message %s cannot be rendered: %s", row.id, exc)
@@ -438,9 +460,12 @@ async def _deliver_one(
         error = f"template {row.template!r} ({row.language}): {type(exc).__name__}: {exc}"
         return _Outcome(row.id, OutboxStatus.FAILED, attempts, clock(), error[:MAX_ERROR], None)
     try:
-        reply = await relay.send(row.to_email, data)
+        reply = await relay.send(address, data)
     except _ConnectFailed:
         raise
+    except _NoSmtpUtf8:
+        error = "the mail server does not offer SMTPUTF8, which this address needs"
+        return _Outcome(row.id, OutboxStatus.FAILED, attempts, clock(), error, None)
     except ValueError as exc:  # aiosmtplib refuses an address it cannot put on the wire
         return _Outcome(row.id, OutboxStatus.FAILED, attempts, clock(), str(exc), None)
     except (aiosmtplib.SMTPException, OSError) as exc:
@@ -456,13 +481,17 @@ async def _deliver_one(
 
 
 def _compose(
-    courier: Courier, row: Row[Any], attachments: Sequence[Attachment], date: datetime
+    courier: Courier,
+    row: Row[Any],
+    to: EmailAddress,
+    attachments: Sequence[Attachment],
+    date: datetime,
 ) -> bytes:
     email = courier.renderer.render(row.template, row.language, row.context)
     return build_message(
         message_id=f"<{row.id}@{courier.smtp.domain}>",
         sender=courier.smtp.from_header,
-        to=row.to_email,
+        to=to.wire,
         subject=email.subject,
         text=email.text,
         html=email.html,

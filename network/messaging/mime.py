@@ -121,7 +121,9 @@ def build_message(
 ) -> bytes:
     """One complete message: text and HTML alternatives, then any attachments.
 
-    `sender` and `to` must already be header-safe (ASCII, e.g. from `email.utils.formataddr`);
+    `sender` and `to` must already be header-safe (ASCII, e.g. from `email.utils.formataddr`,
+    or for `to` an address that network/kit/emails.py accepted, UTF-8 only when the message
+    goes with SMTPUTF8);
     `message_id` includes its angle brackets.
     """
     token = message_id.strip("<>").partition("@")[0].replace("-", "")

@@ -8,6 +8,7 @@ sweep delivers anything whose job was lost.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, Table, bindparam, false, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from network.auth.policy import require_staff
 from network.auth.principal import Principal
 from network.config import get_settings
 from network.db import utcnow
+from network.kit.emails import MAX_INPUT, InvalidEmail, lookup_email, normalize_email
 from network.kit.enums import EMAIL_KINDS
 from network.kit.errors import DomainError, NotFound
 from network.kit.loading import rows_by_id
@@ -38,13 +39,15 @@ from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStat
 if TYPE_CHECKING:
     from network.messaging.rendering import Renderer
 
+logger = logging.getLogger("network.messaging")
+
 outbox = cast(Table, OutboxMessage.__table__)
 attachments_table = cast(Table, OutboxAttachment.__table__)
 messages = outbox.c
 MAX_DEDUP_KEY = 300
 MAX_FILE_NAME = 200  # also the longest content type
 
-_NOT_SET = {"last_error", "sent_at"}  # what a new message does not have yet
+_NOT_SET = {"sent_at"}  # what a new message does not have yet
 # Built once: this runs once per owed email, sometimes hundreds of times in one request.
 _INSERT = (
     insert(outbox)
@@ -103,11 +106,14 @@ async def queue_email(
       contact's opt-outs are checked at delivery time and an opted-out message is SKIPPED.
     - `attachments`: objects with `filename`, `content_type` and `content` (bytes), such as
       `network.messaging.mime.Attachment`.
+    - `to_email`: any address; one that network/kit/emails.py refuses (a contact's address
+      stored before the rule, say) is written FAILED with the reason in `last_error` and never
+      sent, so one odd address never stops the caller's change or the other messages.
 
     Returns the new message's id, or None when the dedup key was already taken. Flushes the
     session first (so rows the message refers to exist); never commits. Raises ValueError for
-    arguments no caller should pass (unknown template, language or kind, bad address).
-    A thin wrapper over `queue_emails` (one code path).
+    arguments no caller should pass (unknown template, language or kind, a bad dedup key or
+    attachment). A thin wrapper over `queue_emails` (one code path).
     """
     created = await queue_emails(
         session,
@@ -131,7 +137,8 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
     """Owe many emails at once: `queue_email` for each, in one INSERT statement.
 
     Same validation and semantics as `queue_email`: every message is validated before anything
-    is written (one bad message raises ValueError and writes none); a dedup key already in
+    is written (one message with a bad argument raises ValueError and writes none; an address
+    that cannot be written to only fails its own message); a dedup key already in
     the outbox, or repeated within `owed` (the first one wins), adds nothing. The messages are
     written with one multi-row `INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
     and the attachments of those actually created with one more INSERT (SQLAlchemy splits a
@@ -144,6 +151,7 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
     seen: set[str] = set()
     now = utcnow()
     max_attempts = get_settings().outbox_max_attempts
+    undeliverable: set[uuid.UUID] = set()
     for email in owed:
         row = _validated(
             email.template,
@@ -162,7 +170,7 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
             id=message_id,
             contact_id=email.contact_id,
             attachment_count=len(email.attachments),
-            status=OutboxStatus.PENDING,
+            status=OutboxStatus.PENDING if row["last_error"] is None else OutboxStatus.FAILED,
             attempts=0,
             max_attempts=max_attempts,
             next_attempt_at=now,
@@ -170,6 +178,8 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
             updated_at=now,
         )
         rows.append(row)
+        if row["last_error"] is not None:
+            undeliverable.add(message_id)
         if email.attachments:
             files[message_id] = email.attachments
     await session.flush()
@@ -191,8 +201,11 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
     ]
     if attachments:
         await session.execute(insert(attachments_table), attachments)
-    if ids:
-        owe(session, Job.DELIVER_OUTBOX, ids)
+    to_deliver = [i for i in ids if i not in undeliverable]
+    if to_deliver:
+        owe(session, Job.DELIVER_OUTBOX, to_deliver)
+    for message_id in undeliverable & created:  # the address stays out of the log
+        logger.warning("outbox: message %s failed: its address cannot be used", message_id)
     return ids
 
 
@@ -214,7 +227,6 @@ def _validated(
         raise ValueError(f"kind must be None or one of {', '.join(EMAIL_KINDS)}, not {kind!r}")
     if not dedup_key or len(dedup_key) > MAX_DEDUP_KEY:
         raise ValueError(f"dedup_key must have 1 to {MAX_DEDUP_KEY} characters")
-    normalized = _normalized_address(to_email)
     for attachment in attachments:
         if not 0 < len(attachment.filename) <= MAX_FILE_NAME:
             raise ValueError(f"an attachment needs a file name of 1 to {MAX_FILE_NAME} characters")
@@ -224,24 +236,20 @@ def _validated(
         if not 0 < len(content_type) <= MAX_FILE_NAME or not is_safe_header_value(content_type):
             raise ValueError(f"bad attachment content type {content_type!r}")
     plain = orjson.loads(orjson.dumps(dict(context)))
+    try:
+        address, error = normalize_email(to_email), None
+    except InvalidEmail as exc:  # kept as given (cut to the column), for staff to see and fix
+        address = to_email.strip().replace("\x00", "")[:MAX_INPUT]
+        error = f"not a deliverable email address: {exc.reason}"
     return {
         "template": template,
         "language": language,
-        "to_email": normalized,
+        "to_email": address,
+        "last_error": error,
         "kind": kind,
         "context": plain,
         "dedup_key": dedup_key,
     }
-
-
-@lru_cache(maxsize=4096)
-def _normalized_address(to_email: str) -> str:
-    # Pure and costly (~tens of µs); a batch often repeats addresses across meetings.
-    try:
-        address = validate_email(to_email, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f"not a deliverable email address: {to_email!r} ({exc})") from exc
-    return str(address.normalized)
 
 
 def _remember(session: AsyncSession, message_id: uuid.UUID) -> None:
@@ -293,7 +301,7 @@ async def list_outbox_messages(
     if query.template:
         statement = statement.where(messages.template == query.template.strip())
     if query.to_email:
-        statement = statement.where(messages.to_email == query.to_email.strip().lower())
+        statement = statement.where(messages.to_email == lookup_email(query.to_email))
     return await keyset_page(session, statement, list(ORDER), first=first, after=after)
 
 

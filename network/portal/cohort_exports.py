@@ -6,8 +6,6 @@ The rows come from network.usecases.exports: one query each, built from the enti
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -19,14 +17,12 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal
+from network.kit.text import csv_bytes
 from network.portal.deps import PartnerReading, area_router, path_id
 from network.portal.exits import or_404
 from network.portal.members import visible_cohort
 from network.portal.web import Reading
 from network.usecases import exports
-
-# Spreadsheet formulas start with these; a leading ' makes such a cell plain text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 router = area_router()
 
@@ -116,12 +112,6 @@ async def bookings_csv(cohort_id: str, seen: PartnerReading) -> Response:
     return csv_response(header, lines, f"{slug(cohort.name)}-bookings.csv")
 
 
-def safe_cell(value: Any) -> str:
-    """A cell's text, with a leading ' where a spreadsheet would read a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def slug(name: str) -> str:
     """An ASCII file-name stem made from a cohort's name."""
     stem = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
@@ -129,14 +119,10 @@ def slug(name: str) -> str:
 
 
 def csv_response(header: Sequence[str], lines: Iterable[Sequence[Any]], filename: str) -> Response:
-    """A UTF-8 CSV file with a byte-order mark, so Excel reads accents right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([safe_cell(v) for v in header])
-    for line in lines:
-        writer.writerow([safe_cell(v) for v in line])
+    """The CSV file as a download (network/kit/text.py: UTF-8 with a byte-order mark, and no
+    cell a spreadsheet could run as a formula)."""
     return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        csv_bytes(header, lines),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

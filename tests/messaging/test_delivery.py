@@ -28,57 +28,10 @@ from network.messaging.mime import Attachment
 from network.messaging.models import OutboxMessage, OutboxReceipt, OutboxStatus
 from network.messaging.service import queue_email
 from tests.support.factories import Factory
-from tests.support.messaging import courier_for, queued_jobs
+from tests.support.messaging import NOTICE, courier_for, message_id_of, owe, queued_jobs, rows
 from tests.support.sink import Sink, free_port
 
 T0 = datetime(2030, 1, 7, 12, 0, tzinfo=UTC)  # later than any message the tests create
-NOTICE = {"recipient_name": "Anna", "title": "Hello", "paragraphs": ["One.", "Two."]}
-
-
-async def owe(
-    sessions: async_sessionmaker[AsyncSession],
-    addresses: list[str],
-    *,
-    language: str = "en",
-    context: dict[str, Any] | None = None,
-    **options: Any,
-) -> list[uuid.UUID]:
-    """Queue one notice per address and commit; the ids in order."""
-    ids = []
-    async with sessions() as session:
-        for address in addresses:
-            message_id = await queue_email(
-                session,
-                template="notice",
-                to_email=address,
-                language=language,
-                context=context if context is not None else NOTICE,
-                dedup_key=f"test:{address}:{uuid.uuid4()}",
-                **options,
-            )
-            assert message_id is not None
-            ids.append(message_id)
-        await session.commit()
-    return ids
-
-
-async def rows(engine: AsyncEngine) -> dict[uuid.UUID, Any]:
-    """Every outbox message's delivery state, by id."""
-    statement = select(
-        OutboxMessage.id,
-        OutboxMessage.to_email,
-        OutboxMessage.status,
-        OutboxMessage.attempts,
-        OutboxMessage.last_error,
-        OutboxMessage.sent_at,
-        OutboxMessage.next_attempt_at,
-    )
-    async with engine.connect() as connection:
-        return {row.id: row for row in (await connection.execute(statement)).all()}
-
-
-def message_id_of(message_id: uuid.UUID) -> str:
-    return f"<{message_id}@citizenpowered.example>"
 
 
 async def test_a_batch_is_rendered_sent_and_recorded_once(
