@@ -136,7 +136,7 @@ async def seed(url: str, attendees: int) -> uuid.UUID:
 async def issue(url: str, session_id: uuid.UUID) -> tuple[int, float]:
     """Issue every certificate of the session in one transaction; (count, seconds)."""
     engine = make_engine(url)
-    sessions = make_session_factory(engine)
+    sessions = make_session_factory(engine, principal=SYSTEM)
     started = time.perf_counter()
     async with sessions() as session:
         made = await certificates.issue_certificates(session, SYSTEM, session_id=session_id)

@@ -277,7 +277,7 @@ async def timed_run(
     workers: int,
     logs: Path,
 ) -> Run:
-    sessions = make_session_factory(engine)
+    sessions = make_session_factory(engine, principal=SYSTEM)
     await truncate(engine)
     await seed(sessions, args.invitees, args.meetings)
     total = args.invitees // args.meetings // MEMBERS_PER_COHORT * MEMBERS_PER_COHORT
@@ -366,7 +366,7 @@ async def count_statements(
     args: argparse.Namespace, engine: AsyncEngine, sink: CountingSink, port: int
 ) -> dict[str, Any]:
     """SQL statements of one reminder batch and one delivery batch (100 each), in process."""
-    sessions = make_session_factory(engine)
+    sessions = make_session_factory(engine, principal=SYSTEM)
     await truncate(engine)
     await seed(sessions, 400, 1)
     await make_due(sessions, datetime.now(UTC) - timedelta(seconds=1))

@@ -43,7 +43,7 @@ from network.app import create_app
 from network.auth import service as auth
 from network.auth.principal import SYSTEM
 from network.contacts.models import Contact
-from network.db import make_engine
+from network.db import PRINCIPAL, make_engine
 from network.kit.enums import Network, Role, RsvpResponse, StarStep, StepStatus
 from network.meetings import service as meetings
 from network.meetings.models import MeetingInvitation, NetworkMeeting
@@ -156,7 +156,7 @@ async def run(url: str, requests: int, members: int, small: int) -> None:
             autoflush=False,
         )
         started = time.perf_counter()
-        async with factory() as session:
+        async with factory(info={PRINCIPAL: SYSTEM}) as session:  # seeding: the system
             partner = await partners.create_partner(
                 session, SYSTEM, slug="bench-portal", name="Bench portal partner", countries=["GB"]
             )

@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.training_data import bench_settings, forget_jobs
 from network.app import create_app
 from network.auth.principal import SYSTEM
-from network.db import make_engine, make_session_factory, unit_of_work
+from network.db import act_as, make_engine, make_session_factory, unit_of_work
 from network.kit.enums import StarStep, StepStatus
 from network.kit.errors import DomainError
 from network.members import service as members
@@ -325,6 +325,7 @@ async def grow(factory: Any, pages: Sequence[Page], extra: int) -> None:
     member_id = uuid.UUID(UUID.findall(urls["/portal/members/{id}"])[0])
     session_id = uuid.UUID(UUID.findall(urls["/portal/sessions/{id}"])[0])
     async with unit_of_work(factory) as session:
+        await act_as(session, SYSTEM)  # the app's factory: name the caller (row-level security)
         cohort = (
             await session.scalars(
                 select(Cohort)

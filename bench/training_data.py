@@ -87,7 +87,7 @@ async def forget_jobs(settings: Settings) -> None:
 
 async def staff_token(engine: AsyncEngine) -> str:
     """A bearer token for a new staff user."""
-    async with unit_of_work(make_session_factory(engine)) as session:
+    async with unit_of_work(make_session_factory(engine, principal=SYSTEM)) as session:
         await auth.create_user(session, SYSTEM, email=STAFF_EMAIL, name="Staff", role=Role.STAFF)
         await session.flush()
         return await auth.create_token(session, SYSTEM, STAFF_EMAIL)

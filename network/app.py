@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -20,16 +19,26 @@ from strawberry.fastapi import GraphQLRouter
 
 from network.api import downloads
 from network.api.context import Context
+from network.api.core.budget import CostBudgets
 from network.api.schema import schema_for
 from network.auth.principal import ANONYMOUS
 from network.auth.service import check_token, record_token_use
 from network.config import Settings, check_startup, get_settings
-from network.db import make_engine, make_session_factory, unit_of_work
+from network.db import act_as, make_engine, make_session_factory, unit_of_work
 from network.health import healthz, migration_heads, readyz
 from network.jobs import JobQueue
 from network.limits import BodySizeLimit
+from network.logs import (
+    RequestLog,
+    install_filters,
+    loggable_path,
+    logged_as,
+    mark_logged,
+    new_request_id,
+)
 from network.portal import public
 from network.portal.routes import install_portal
+from network.proxies import TrustedProxies
 
 logger = logging.getLogger("network.app")
 
@@ -59,6 +68,12 @@ def _bearer(request: Request) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def request_id_of(request: Request) -> str:
+    """The id RequestLog gave this request (its log lines and X-Request-ID carry it)."""
+    request_id = getattr(request.state, "request_id", None)
+    return request_id if isinstance(request_id, str) else new_request_id()
 
 
 def create_app(
@@ -98,7 +113,11 @@ def create_app(
                 await engine.dispose()
 
     async def get_context(request: Request) -> AsyncIterator[Context]:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        request_id = request_id_of(request)
+        # One counter of cost budgets per app (it remembers a Redis outage for a few seconds).
+        if state.get("budgets") is None or state["budgets"].redis is not state["redis"]:
+            state["budgets"] = CostBudgets(state["redis"], settings.secret_key)
+        budgets = state["budgets"]
         async with state["sessions"]() as session:
             token = _bearer(request)
             principal = ANONYMOUS
@@ -112,6 +131,8 @@ def create_app(
                     rejected = True
                 else:
                     principal = found
+            # Row-level security sees the same caller, in every transaction of the request.
+            await act_as(session, principal)
             # Resolvers' DataLoaders share this session concurrently: SQLAlchemy serialises
             # statements on one held connection, but must not provision two at once.
             await session.connection()
@@ -124,6 +145,7 @@ def create_app(
                 jobs=state["jobs"],
                 # For per-client limits (verifyCertificate); never used to authorise anything.
                 client_address=request.client.host if request.client else "",
+                budgets=budgets,
             )
 
     app = FastAPI(title="Network CRM", lifespan=lifespan, default_response_class=JSONResponse)
@@ -148,16 +170,40 @@ def create_app(
 
     app.add_api_route("/healthz", healthz, methods=["GET"])
     app.add_api_route("/readyz", readyz, methods=["GET"])
-    # Outermost of the app's own middleware: an oversized body is refused before routing.
+    # The app's own middleware, innermost first (each add wraps the ones before): an oversized
+    # or trickled body is refused before routing; every request gets an id and an access log
+    # line; the client's address is the one behind our trusted proxies, for both.
     app.add_middleware(
         BodySizeLimit,
         graphql_bytes=settings.max_graphql_body_bytes,
         form_bytes=settings.max_form_body_bytes,
+        read_timeout_seconds=settings.body_read_timeout_seconds,
     )
+    app.add_middleware(RequestLog)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
+    install_filters()
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s", request.url.path)
-        return JSONResponse({"error": "Unexpected error; it has been logged."}, status_code=500)
+        """500 with an error id that the one log line with the traceback carries."""
+        error_id = new_request_id()
+        request_id = request_id_of(request)
+        with logged_as(request_id):  # the request's own log context has ended
+            logger.error(
+                "unexpected error %s on %s %s",
+                error_id,
+                request.method,
+                loggable_path(request.scope),
+                exc_info=exc,
+            )
+        mark_logged(exc)  # Starlette re-raises it to the server, which would log it again
+        return JSONResponse(
+            {
+                "error": f"Internal error; it has been logged as {error_id}.",
+                "errorId": error_id,
+                "requestId": request_id,
+            },
+            status_code=500,
+        )
 
     return app

@@ -7,13 +7,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from network.auth.principal import SYSTEM
-from network.config import get_settings
+from network.config import Settings, get_settings
 from network.kit.enums import Role
 from network.kit.errors import DomainError
 
@@ -53,7 +53,7 @@ def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
         engine = make_engine(settings.database_url, pool_size=2)
         jobs = JobQueue.from_settings(settings)
         try:
-            sessions = make_session_factory(engine)
+            sessions = make_session_factory(engine, principal=SYSTEM)
             async with unit_of_work(sessions, after_commit=jobs.flush) as session:
                 return await action(session)
         finally:
@@ -118,14 +118,35 @@ def serve(
     import uvicorn
 
     _check_startup()
-    uvicorn.run(
-        "network.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        reload=reload,
-        log_level=get_settings().log_level.lower(),
-    )
+    uvicorn.run("network.app:create_app", **uvicorn_options(get_settings(), host, port, reload))
+
+
+def uvicorn_options(settings: Settings, host: str, port: int, reload: bool) -> dict[str, Any]:
+    """How `serve` runs uvicorn (README "Logs"): JSON logs and our own access log; forwarded
+    headers left to network.proxies (uvicorn would believe 127.0.0.1's by default); h11,
+    whose cap on a request's headers httptools lacks."""
+    from network.logs import config_dict
+
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "reload": reload,
+        "log_config": config_dict(
+            settings.log_level,
+            settings.log_lines_per_client_per_second,
+            settings.log_lines_per_second,
+        ),
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "proxy_headers": False,
+        "forwarded_allow_ips": "",
+        "server_header": False,
+        "http": "h11",
+        "h11_max_incomplete_event_size": settings.http_max_header_bytes,
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
+        "limit_concurrency": settings.http_limit_concurrency,
+    }
 
 
 @app.command()
@@ -160,14 +181,21 @@ def outbox_send_test(
 
     from network.db import make_engine, make_session_factory, unit_of_work
     from network.jobs import JobQueue
+    from network.kit.emails import InvalidEmail, normalize_email
     from network.messaging.service import queue_email
+
+    try:
+        to = normalize_email(to)
+    except InvalidEmail as error:
+        typer.echo(f"error: --to: Not a valid email address: {error.reason}", err=True)
+        raise typer.Exit(2) from None
 
     async def main() -> uuid.UUID | None:
         settings = get_settings()
         engine = make_engine(settings.database_url, pool_size=1)
         jobs = JobQueue.from_settings(settings)
         try:
-            sessions = make_session_factory(engine)
+            sessions = make_session_factory(engine, principal=SYSTEM)
             async with unit_of_work(sessions, after_commit=jobs.flush) as session:
                 return await queue_email(
                     session,
@@ -344,7 +372,7 @@ async def _meeting_reminders() -> ReminderPass:
     jobs = JobQueue.from_settings(settings)
     try:
         return await send_due_reminders(
-            make_session_factory(engine),
+            make_session_factory(engine, principal=SYSTEM),
             batch_size=settings.outbox_batch_size,
             after_commit=jobs.flush,
         )

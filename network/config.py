@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from ipaddress import ip_network
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The built-in key: anyone can read it here, so it signs nothing outside development.
 DEVELOPMENT_SECRET_KEY = "dev-insecure-secret-change-me"
@@ -22,6 +23,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/network"
+    # `network migrate` connects as the tables' owner when this is set (README "Row-level
+    # security"): the app's own DATABASE_URL user then needs no more than the role network_app.
+    migration_database_url: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
@@ -38,9 +42,31 @@ class Settings(BaseSettings):
     max_form_body_bytes: int = 64_000
     graphql_max_tokens: int = 1000
     graphql_max_aliases: int = 15
+    # Cost budget (network/api/core/cost.py; README "Limits"): most one request may cost, and
+    # the hourly budget of each user and of each client address without a token.
+    graphql_max_cost: int = 20_000
+    graphql_cost_budget_per_hour: int = 1_000_000
+    graphql_anonymous_cost_budget_per_hour: int = 5_000
+    # A request body must arrive whole within this time (network/limits.py), or 408.
+    body_read_timeout_seconds: float = 10.0
+    # Proxies whose X-Forwarded-For/-Proto headers are believed (network/proxies.py): IPs or
+    # CIDRs, comma-separated in TRUSTED_PROXIES; empty (the default) believes nobody.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    # uvicorn (`network serve`, README "Logs"): idle keep-alive, requests and connections in
+    # flight per process (more answer 503), and the most bytes a request's headers may take.
+    http_keep_alive_seconds: int = 5
+    http_limit_concurrency: int = 1000
+    http_max_header_bytes: int = 16_384
     # Connect and read timeout of every Redis client: Redis down must not stall a request.
     redis_timeout_seconds: float = 2.0
+    # The most a sign-in (or an ask for a sign-in email) waits for its limits in Redis before
+    # counting in the process instead (network/auth/throttle.py): it answers within a second.
+    sign_in_limit_timeout_seconds: float = 0.5
     log_level: str = "INFO"
+    # Log lines a second, per client address and in all, before lines are left out and
+    # counted (network/logs.py FloodGuard): a flood of requests cannot flood the log.
+    log_lines_per_client_per_second: float = 10.0
+    log_lines_per_second: float = 200.0
     # Outgoing mail (issue 3): the relay, and how the outbox delivers through it.
     smtp_username: str | None = None
     smtp_password: str | None = None
@@ -58,6 +84,21 @@ class Settings(BaseSettings):
     worker_job_timeout_seconds: int = 300
     meeting_reminder_scan_seconds: int = 2  # how often a worker looks for due meeting reminders
     token_ttl_days: int = 90  # a new bearer token works this long (network tokens create)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        """TRUSTED_PROXIES is a comma-separated list; each item must be an IP or a CIDR."""
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            return value
+        networks = tuple(str(item).strip() for item in items if str(item).strip())
+        for network in networks:
+            try:
+                ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP address or network") from None
+        return networks
 
 
 def check_startup(settings: Settings) -> None:

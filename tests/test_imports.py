@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "network"
 
 # Not domain packages: the faces and the infrastructure every layer may use.
-FACES = {"api", "portal", "app", "cli", "jobs", "health", "limits"}
+FACES = {"api", "portal", "app", "cli", "jobs", "health", "limits", "logs", "proxies"}
 INFRASTRUCTURE = {"db", "config", "mailbox", "models", "static"}
 
 

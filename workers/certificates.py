@@ -35,7 +35,9 @@ async def issue_owed(
 async def issue_certificates(runtime: Runtime, booking_ids: list[str]) -> int:
     """The job enqueued when attendance is marked: reload the bookings, issue what is owed."""
     issued = await issue_owed(
-        make_session_factory(runtime.engine), booking_ids, after_commit=runtime.jobs.flush
+        make_session_factory(runtime.engine, principal=SYSTEM),
+        booking_ids,
+        after_commit=runtime.jobs.flush,
     )
     if issued:
         logger.info("certificates issued: %d", issued)

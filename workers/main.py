@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,8 +19,11 @@ from arq.typing import WorkerCoroutine
 from arq.worker import run_worker
 
 from network.config import Settings, get_settings
+from network.jobs import arq_redis
 from network.kit.owed import Job
-from workers import certificates, meetings, outbox, training
+from network.logs import configure as configure_logging
+from network.logs import logged_as
+from workers import certificates, meetings, outbox, signin, training
 from workers.runtime import Runtime
 
 logger = logging.getLogger("workers")
@@ -29,7 +33,8 @@ def job(function: Callable[..., Awaitable[Any]]) -> WorkerCoroutine:
     """arq's view of a plain job function: unpack the Runtime from ctx, pass the rest on."""
 
     async def run(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
-        return await function(ctx["runtime"], *args, **kwargs)
+        with logged_as(str(ctx.get("job_id", ""))):  # the job's log lines carry its id
+            return await function(ctx["runtime"], *args, **kwargs)
 
     run.__name__ = run.__qualname__ = function.__name__
     run.__doc__ = function.__doc__
@@ -58,6 +63,14 @@ def _every(seconds: int) -> set[int]:
     return set(range(0, 60, step))
 
 
+def redis_settings(settings: Settings) -> RedisSettings:
+    """arq's connection settings, with our connect timeout (`arq workers.main.WorkerSettings`
+    uses these; `run` gives the worker a client with a read timeout too: network.jobs)."""
+    redis = RedisSettings.from_dsn(settings.redis_url)
+    redis.conn_timeout = max(1, math.ceil(settings.redis_timeout_seconds))
+    return redis
+
+
 def settings_for(settings: Settings) -> dict[str, Any]:
     """The arq Worker's arguments for these settings."""
     return {
@@ -74,6 +87,20 @@ def settings_for(settings: Settings) -> dict[str, Any]:
             func(
                 job(certificates.issue_certificates),
                 name=Job.ISSUE_CERTIFICATES.value,
+                keep_result=0,
+                max_tries=3,
+            ),
+            # Sign-in and reset links asked for by address: the lookup happens here, not in
+            # the request (the ask's id makes a second run a no-op).
+            func(
+                job(signin.send_login_link),
+                name=Job.SEND_LOGIN_LINK.value,
+                keep_result=0,
+                max_tries=3,
+            ),
+            func(
+                job(signin.send_password_reset),
+                name=Job.SEND_PASSWORD_RESET.value,
                 keep_result=0,
                 max_tries=3,
             ),
@@ -104,7 +131,7 @@ def settings_for(settings: Settings) -> dict[str, Any]:
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "redis_settings": redis_settings(settings),
         "queue_name": settings.worker_queue_name,
         # Deliveries are batches of up to outbox_batch_size messages; poll often (arq's
         # default 0.5 s and 10 jobs cap a backlog near 20 jobs per second).
@@ -125,9 +152,8 @@ class WorkerSettings:
 def run() -> None:
     """Run a worker in the foreground until SIGINT/SIGTERM (`network worker`)."""
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    configure_logging(
+        settings.log_level, settings.log_lines_per_client_per_second, settings.log_lines_per_second
     )
     try:
         import uvloop
@@ -135,4 +161,6 @@ def run() -> None:
         pass
     else:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    run_worker(settings_for(settings))
+    # Our client, with a read timeout: a hanging Redis stops the worker (to be restarted)
+    # instead of freezing it. Unlike arq's own pool it is not retried at startup.
+    run_worker(settings_for(settings), redis_pool=arq_redis(settings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from network.auth.principal import SYSTEM
 from network.db import make_session_factory
 from network.meetings.reminders import send_due_reminders
 from workers.runtime import Runtime
@@ -23,7 +24,7 @@ async def send_meeting_reminders(runtime: Runtime) -> dict[str, int]:
         return {"sent": 0, "skipped": 0, "batches": 0}
     async with _pass_running:
         done = await send_due_reminders(
-            make_session_factory(runtime.engine),
+            make_session_factory(runtime.engine, principal=SYSTEM),
             batch_size=runtime.settings.outbox_batch_size,
             after_commit=runtime.jobs.flush,
         )

@@ -20,6 +20,7 @@ from network.auth.principal import Principal
 from network.auth.scope import contact_condition
 from network.contacts.models import Contact
 from network.db import utcnow
+from network.kit.emails import lookup_email
 from network.kit.enums import EMAIL_KINDS as EMAIL_KINDS  # the portal reads it here
 from network.kit.errors import DomainError, Errors
 from network.kit.loading import load_visible, rows_by_id
@@ -64,7 +65,7 @@ def _apply(statement: Select[Any], query: ContactQuery) -> Select[Any]:
     if not query.include_archived:
         statement = statement.where(contacts.archived_at.is_(None))
     if query.email:
-        statement = statement.where(contacts.email == query.email.strip().lower())
+        statement = statement.where(contacts.email == lookup_email(query.email))
     if query.language:
         statement = statement.where(contacts.language == query.language.strip().lower())
     if query.search and query.search.strip():

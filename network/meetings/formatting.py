@@ -8,8 +8,7 @@ library.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from network.kit.enums import StarStep
 
@@ -128,17 +127,6 @@ LANGUAGES = tuple(WEEKDAYS)
 def language_or_default(language: str | None) -> str:
     """One of the five languages; English when the contact's is unknown."""
     return language if language in WEEKDAYS else "en"
-
-
-@lru_cache(maxsize=1)
-def known_time_zones() -> frozenset[str]:
-    """Every IANA zone name the installed zone database knows."""
-    return frozenset(available_timezones())
-
-
-def is_time_zone(name: str) -> bool:
-    """Whether `name` is an IANA time zone such as Europe/Paris."""
-    return name in known_time_zones()
 
 
 def zone_city(time_zone: str) -> str:

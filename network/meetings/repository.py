@@ -94,6 +94,16 @@ def readable_invitations(principal: Principal) -> Select[Any]:
     )
 
 
+def invitation_condition(principal: Principal, column_: Any) -> ColumnElement[bool]:
+    """A WHERE condition limiting `column_` (an invitation id) to the visible invitations."""
+    if principal.sees_everything:
+        return true()
+    visible: ColumnElement[bool] = column_.in_(
+        readable_invitations(principal).with_only_columns(invitations.id)
+    )
+    return visible
+
+
 INVITATION_ORDER = (contacts.last_name, contacts.first_name, invitations.id)
 # Meetings are paged by start. keyset_page turns a cursor's values back into parameters by
 # column type and knows UUIDs but not date-times, so the cursor holds the start as an integer
@@ -275,7 +285,27 @@ async def response_counts(
 async def reminder_counts(
     session: AsyncSession, principal: Principal, meeting_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
-    """Per visible meeting: (offset, due time, status, count) of its reminders, in one query."""
+    """Per visible meeting: (offset, due time, status, count) of its reminders, in one query.
+
+    Only the reminders of the invitations the principal may see are counted, as
+    `MeetingInvitation.reminders` lists them: a partner does not learn how many people outside
+    its members are reminded, nor a member contact how many others are. For them, the visible
+    invitations of these meetings are read once (materialized, as `response_counts` reads them)
+    and their reminders counted: the planner ran a plain IN or join one probe per invitation,
+    up to 10x slower on 17,680 invitations (BENCHMARKS.md, "Issue 12: rules").
+    """
+    conditions = [
+        reminders.meeting_id.in_(meeting_ids),
+        meeting_condition(principal, reminders.meeting_id),
+    ]
+    if not principal.sees_everything:
+        visible = (
+            _invitations_of(principal, meeting_ids)
+            .with_only_columns(invitations.id)
+            .cte("visible_invitations")
+            .prefix_with("MATERIALIZED")
+        )
+        conditions.append(reminders.invitation_id.in_(select(visible.c.id)))
     statement = (
         select(
             reminders.meeting_id,
@@ -284,10 +314,7 @@ async def reminder_counts(
             reminders.status,
             func.count().label("count"),
         )
-        .where(
-            reminders.meeting_id.in_(meeting_ids),
-            meeting_condition(principal, reminders.meeting_id),
-        )
+        .where(*conditions)
         .group_by(
             reminders.meeting_id, reminders.offset_minutes, reminders.due_at, reminders.status
         )
@@ -303,12 +330,11 @@ async def reminders_of_invitations(
     session: AsyncSession, principal: Principal, invitation_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
     """The reminders sent or still planned for each visible invitation, by due time."""
-    visible = readable_invitations(principal).with_only_columns(invitations.id)
     statement = (
         select(*reminders)
         .where(
             reminders.invitation_id.in_(invitation_ids),
-            reminders.invitation_id.in_(visible),
+            invitation_condition(principal, reminders.invitation_id),
             reminders.status.in_([ReminderStatus.SENT, ReminderStatus.PLANNED]),
         )
         .order_by(reminders.invitation_id, reminders.due_at, reminders.id)

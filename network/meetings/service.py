@@ -286,7 +286,7 @@ async def reschedule_meeting(
         end = as_utc(errors, "endsAt", ends_at, zone)
     elif start is not None:
         end = start + (meeting.ends_at - meeting.starts_at)
-    if starts_at is not UNSET or ends_at is not UNSET:
+    if (starts_at is not UNSET or ends_at is not UNSET) and zone is not None:
         clean_times(errors, start, end, now)
     changes: dict[str, Any] = {}
     if title is not UNSET:

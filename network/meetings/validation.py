@@ -8,49 +8,32 @@ from zoneinfo import ZoneInfo
 
 from network.kit.enums import MeetingStatus
 from network.kit.errors import DomainError, Errors
-from network.meetings.formatting import is_time_zone
+from network.kit.times import clean_time_zone, to_utc
 from network.meetings.models import DEFAULT_REMINDER_OFFSETS, NetworkMeeting
 
 MAX_OFFSETS = 10
 MAX_OFFSET_MINUTES = 90 * 24 * 60
 MAX_DURATION = timedelta(days=7)
 MAX_AGENDA = 20000
-FIRST_YEAR = 2000
-LAST_YEAR = 2100
 
 
 def clean_zone(errors: Errors, field: str, value: str | None) -> str | None:
-    """An IANA time zone name such as Europe/Paris."""
-    if value is None or not value.strip():
-        errors.add(field, "REQUIRED", "A time zone is required, e.g. Europe/London.")
-        return None
-    name = value.strip()
-    if not is_time_zone(name):
-        errors.add(field, "UNKNOWN_TIME_ZONE", f"'{value}' is not an IANA time zone name.")
-        return None
-    return name
+    """An IANA time zone name such as Europe/Paris (the same check as a training session's)."""
+    zone = clean_time_zone(errors, field, value)
+    return zone.key if zone else None
 
 
 def as_utc(errors: Errors, field: str, value: datetime | None, zone: str | None) -> datetime | None:
     """An aware time in UTC; a time without an offset is read in the meeting's zone.
 
-    A year outside FIRST_YEAR..LAST_YEAR is an error on `field` (and None): a date near the
-    calendar's end cannot be moved to UTC, nor have the meeting's length added to it.
+    Read exactly as a training session's times are (network/kit/times.py): a wall-clock time
+    the clocks skip or repeat in the zone, or a year outside 2000..2100, is an error on
+    `field` (and None). A time without an offset and no valid zone is None: the zone's own
+    error says why.
     """
-    if value is None:
+    if value is None or (value.tzinfo is None and zone is None):
         return None
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        errors.add(
-            field,
-            "OUT_OF_RANGE",
-            f"A meeting takes place between the years {FIRST_YEAR} and {LAST_YEAR}.",
-        )
-        return None
-    if value.tzinfo is None:
-        if zone is None:
-            return None
-        value = value.replace(tzinfo=ZoneInfo(zone))
-    return value.astimezone(ZoneInfo("UTC"))
+    return to_utc(errors, field, value, ZoneInfo(zone or "UTC"))
 
 
 def clean_times(

@@ -21,6 +21,7 @@ from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.validation import clean_country, clean_text
 from network.members.models import Member
+from network.partners.models import Partner
 from network.partners.service import find_partner_id, visible_partner_ids
 from network.programme.models import Cohort, CohortMember
 
@@ -106,6 +107,31 @@ async def load_member(
     )
 
 
+async def _partner_countries(session: AsyncSession, principal: Principal) -> list[str] | None:
+    """The countries a partner user's partnership covers; None for staff (every country)."""
+    if principal.kind is not PrincipalKind.PARTNER:
+        return None
+    statement = select(Partner.countries).where(Partner.id == principal.partner_id)
+    return list(await session.scalar(statement) or [])
+
+
+def _within(errors: Errors, countries: list[str] | None, country: str | None, *, new: bool) -> None:
+    """Is the member's country one of the partner's (staff: always)? `new`: a country being set."""
+    if countries is None or country is None or country in countries:
+        return
+    covered = ", ".join(countries) or "none"
+    errors.add(
+        "country",
+        "OUTSIDE_PARTNER_COUNTRIES",
+        f"{country} is not one of your partnership's countries ({covered}); "
+        + (
+            "only network staff can put a member there."
+            if new
+            else "only network staff can change this member."
+        ),
+    )
+
+
 async def _partner_for(
     session: AsyncSession, principal: Principal, errors: Errors, partner_slug: str | None
 ) -> uuid.UUID | None:
@@ -135,11 +161,13 @@ async def create_member(
     region: str | None = None,
     membership_status: MembershipStatus | None = None,
 ) -> Member:
-    """Create a member organisation (staff; a partner user creates members assigned to it)."""
+    """Create a member organisation (staff; a partner user creates members assigned to it,
+    in one of its partnership's countries)."""
     require_manager(principal, "name")
     errors = Errors()
     clean_name = clean_text(errors, "name", name)
     clean_code = clean_country(errors, "country", country)
+    _within(errors, await _partner_countries(session, principal), clean_code, new=True)
     clean_region = clean_text(errors, "region", region, required=False)
     if network is None:
         errors.add("network", "REQUIRED", "A network is required.")
@@ -197,15 +225,23 @@ async def update_member(
     region: Any = UNSET,
     membership_status: Any = UNSET,
 ) -> Member:
-    """Change some fields of a visible member; fields left UNSET are kept."""
+    """Change some fields of a visible member; fields left UNSET are kept.
+
+    A partner user changes only members in its partnership's countries, and moves them only
+    between those countries; staff change any member.
+    """
     require_manager(principal, "id")
     member = await load_member(session, principal, member_id, "id", for_update=True)
     errors = Errors()
     changes: dict[str, Any] = {}
+    countries = await _partner_countries(session, principal)
+    _within(errors, countries, member.country, new=False)
     if name is not UNSET:
         changes["name"] = clean_text(errors, "name", name)
     if country is not UNSET:
         changes["country"] = clean_country(errors, "country", country)
+        if not errors.has("country"):
+            _within(errors, countries, changes["country"], new=True)
     if region is not UNSET:
         changes["region"] = clean_text(errors, "region", region, required=False)
     if network is not UNSET:

@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
-from network.auth.principal import Principal, PrincipalKind
+from network.auth.principal import SYSTEM, Principal, PrincipalKind
+from network.db import act_as, acting
 from network.kit.ids import parse_uuid
 from network.portal.exits import BadRequest, Forbidden, NotFound, SignInRequired, or_404, portal_of
 from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, Posted, Reading, has_nul
@@ -70,7 +71,11 @@ def _reading(*kinds: PrincipalKind) -> Callable[..., AsyncIterator[Reading]]:
         portal = portal_of(request)
         async with portal.db() as session:
             principal = await _principal(portal, session, data, kinds)
-            yield Reading(data, session, principal, t)
+            # Row-level security: this session, and every one the handler opens, acts for the
+            # signed-in user (network.db).
+            await act_as(session, principal)
+            with acting(principal):
+                yield Reading(data, session, principal, t)
 
     return reading
 
@@ -88,15 +93,24 @@ async def csrf_form(request: Request, data: SessionData, t: Labels) -> Posted:
 CsrfForm = Annotated[Posted, Depends(csrf_form)]
 
 
-def _form(*kinds: PrincipalKind) -> Callable[..., Coroutine[Any, Any, Reading]]:
-    async def form(request: Request, posted: CsrfForm) -> Reading:
+def _form(*kinds: PrincipalKind) -> Callable[..., AsyncIterator[Reading]]:
+    async def form(request: Request, posted: CsrfForm) -> AsyncIterator[Reading]:
         portal = portal_of(request)
         # Checked in a session closed before the handler writes with portal.write().
         async with portal.db() as session:
             principal = await _principal(portal, session, posted.data, kinds)
-            return Reading(posted.data, session, principal, posted.t, form=posted.form)
+        # The sessions the handler opens (its write, a page shown again) act for the user.
+        with acting(principal):
+            yield Reading(posted.data, session, principal, posted.t, form=posted.form)
 
     return form
+
+
+async def acting_as_system() -> AsyncIterator[None]:
+    """For the pages reached from emails and QR codes (network.portal.public): an unguessable
+    token, checked in Python, is their authority, so their sessions act as the system."""
+    with acting(SYSTEM):
+        yield
 
 
 # Reading pages: the signed-in user of a kind and a database session open for the handler.
@@ -105,8 +119,8 @@ MemberReading = Annotated[Reading, Depends(_reading(PrincipalKind.MEMBER), scope
 UserReading = Annotated[Reading, Depends(_reading(*SIGN_IN_KINDS), scope="function")]
 # Posted forms: CSRF checked first, then the signed-in user of a kind; `seen.form` holds the
 # fields and `seen.session` is closed (write with portal.write(), show again with portal.again()).
-PartnerForm = Annotated[Reading, Depends(_form(PrincipalKind.PARTNER))]
-MemberForm = Annotated[Reading, Depends(_form(PrincipalKind.MEMBER))]
+PartnerForm = Annotated[Reading, Depends(_form(PrincipalKind.PARTNER), scope="function")]
+MemberForm = Annotated[Reading, Depends(_form(PrincipalKind.MEMBER), scope="function")]
 
 
 class PortalRoute(APIRoute):

@@ -14,9 +14,13 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from network.logs import note_error
 from network.portal.web import Portal
 
 T = TypeVar("T")
+
+# How an exit is counted on the request's access log line (network.logs.note_error).
+EXPECTED_CODES = {400: "BAD_REQUEST", 403: "FORBIDDEN", 404: "NOT_FOUND"}
 
 
 class PortalExit(Exception):
@@ -69,6 +73,7 @@ async def exit_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PortalExit)
     if isinstance(exc, SignInRequired):
         return RedirectResponse("/portal/login", status_code=303)
+    note_error(EXPECTED_CODES.get(exc.status_code, str(exc.status_code)))  # on the access line
     portal = portal_of(request)
     return portal.render(request, portal.read_session(request), exc.template, exc.status_code)
 

@@ -85,11 +85,12 @@ templates = Environment(
 @dataclass(slots=True)
 class PortalSession:
     """What the signed session cookie carries: the user (if signed in), the id of their
-    portal_sessions row, and the CSRF token."""
+    portal_sessions row, and the CSRF token. The cookie is signed, not encrypted, so it holds
+    no email address: `email` is filled from the database when the session is checked."""
 
     csrf: str
     user_id: str | None = None
-    email: str | None = None
+    email: str | None = None  # not in the cookie: set by Portal.principal_of
     issued: int = 0  # when the cookie was made, in Unix seconds; older than SESSION_SECONDS expires
     kind: str | None = None  # PARTNER or MEMBER: which menu the pages show
     session_id: str | None = None  # the portal_sessions row; revoked there, the cookie is dead
@@ -102,7 +103,6 @@ def encode_session(data: PortalSession) -> str:
         {
             "c": data.csrf,
             "u": data.user_id,
-            "e": data.email,
             "t": data.issued,
             "k": data.kind,
             "s": data.session_id,
@@ -112,13 +112,12 @@ def encode_session(data: PortalSession) -> str:
 
 
 def signed_in_cookie(
-    secret: str, user_id: uuid.UUID, email: str, kind: PrincipalKind, session_id: uuid.UUID
+    secret: str, user_id: uuid.UUID, kind: PrincipalKind, session_id: uuid.UUID
 ) -> str:
     """The signed value of a new signed-in session cookie, with a fresh CSRF token."""
     data = PortalSession(
         csrf=secrets.token_urlsafe(24),
         user_id=str(user_id),
-        email=email,
         issued=int(time.time()),
         kind=kind.value,
         session_id=str(session_id),
@@ -156,7 +155,6 @@ def decode_session(value: str) -> PortalSession | None:
         return PortalSession(
             csrf=str(data["c"]),
             user_id=data.get("u"),
-            email=data.get("e"),
             issued=int(data["t"]),
             kind=data.get("k"),
             session_id=data.get("s"),
@@ -245,7 +243,6 @@ class Portal:
         self,
         response: Response,
         user_id: uuid.UUID,
-        email: str,
         kind: PrincipalKind,
         session_id: uuid.UUID,
         language: str | None = None,
@@ -254,7 +251,7 @@ class Portal:
         with a fresh CSRF token, and the user's saved language if they have one."""
         self._set_session_cookie(
             response,
-            signed_in_cookie(self.settings.secret_key, user_id, email, kind, session_id),
+            signed_in_cookie(self.settings.secret_key, user_id, kind, session_id),
         )
         if language in LANGUAGES:
             self.remember_language(response, language)
@@ -292,6 +289,7 @@ class Portal:
             # Signed out elsewhere, revoked or deactivated: the page must not say "signed in".
             data.user_id = data.email = data.kind = data.session_id = None
             return ANONYMOUS
+        data.email = user.email  # shown on the page, never kept in the cookie
         chosen = data.chosen_language
         if chosen is not None and chosen != user.language:
             if session.info.get(WRITING):  # committed with the form's own change

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal
 from network.kit.errors import DomainError, Errors
+from network.kit.times import clean_time_zone, to_utc
 from network.kit.validation import clean_language
 from network.members.service import load_member
 from network.programme.service import load_cohort
-from network.training.times import clean_time_zone, to_utc
 
 MAX_CAPACITY = 10_000
 MAX_LENGTH = timedelta(days=14)

@@ -1,63 +1,13 @@
-"""Time zones and wall-clock times: validating them, and showing them in five languages.
+"""Times shown to people: a session's instants in its own zone, in five languages.
 
-Instants are stored in UTC; each session also keeps the IANA zone it is held in. A date-time
-given without an offset is read as the wall-clock time in that zone, so "09:00" on the day after
-the clocks change is 09:00 there, not an hour off; a wall-clock time the change skips or repeats
-is refused rather than guessed.
+Reading a time zone and a wall-clock time (and refusing one the clocks skip or repeat) is
+shared with network meetings, in network/kit/times.py.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
-
-from network.kit.errors import Errors
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def clean_time_zone(errors: Errors, field: str, value: str | None) -> ZoneInfo | None:
-    """An IANA time zone such as Europe/London."""
-    if value is None or not value.strip():
-        errors.add(field, "REQUIRED", "A time zone is required (an IANA name, e.g. Europe/London).")
-        return None
-    name = value.strip()
-    if name not in _zone_names():
-        errors.add(
-            field,
-            "UNKNOWN_TIME_ZONE",
-            f"'{value}' is not an IANA time zone (for example Europe/London, Europe/Paris).",
-        )
-        return None
-    return ZoneInfo(name)
-
-
-def to_utc(errors: Errors, field: str, value: datetime, zone: ZoneInfo) -> datetime | None:
-    """The instant meant by `value`: as given when it has an offset, else wall-clock in `zone`."""
-    if value.tzinfo is not None and value.utcoffset() is not None:
-        return value.astimezone(UTC)
-    earlier = value.replace(tzinfo=zone, fold=0)
-    later = value.replace(tzinfo=zone, fold=1)
-    if earlier.utcoffset() != later.utcoffset():
-        if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
-            errors.add(
-                field,
-                "NONEXISTENT_LOCAL_TIME",
-                f"{value:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks go forward).",
-            )
-        else:
-            errors.add(
-                field,
-                "AMBIGUOUS_LOCAL_TIME",
-                f"{value:%Y-%m-%d %H:%M} happens twice in {zone.key} (the clocks go back); "
-                "give the time with its UTC offset.",
-            )
-        return None
-    return earlier.astimezone(UTC)
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 def local(instant: datetime, time_zone: str) -> datetime:

@@ -35,6 +35,8 @@ from graphql import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from network.auth.principal import SYSTEM
+from network.db import PRINCIPAL
 from tests.support.app import GraphQL
 from tests.support.helpers import snapshot
 from tests.support.matrix_world import CALLERS, MatrixWorld, build_matrix_world
@@ -107,6 +109,7 @@ QUERIES: dict[str, Row] = {
     "certificates": row(LIST),
     "cpdHoursByYear": row(signed_in("ALLOWED", "ALLOWED", "EMPTY", "ALLOWED"), contactId="{sian}"),
     "verifyCertificate": row(everyone("ALLOWED"), code="{code}"),
+    "rateLimit": row(everyone("ALLOWED")),  # each caller's own budget
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -289,7 +292,10 @@ async def world_connection(
     async with engine.connect() as conn:
         transaction = await conn.begin()
         factory = async_sessionmaker(
-            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+            bind=conn,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+            info={PRINCIPAL: SYSTEM},  # the world is built by the system (row-level security)
         )
         async with factory() as session:
             world = await build_matrix_world(session)

@@ -1,12 +1,14 @@
 """Input at the edges, refused as user errors by the domain (so the portal and the GraphQL API
 both answer them), never a database or overflow error: NUL characters in search terms and in
-stored text, integer cursors beyond the column's range, and dates at the calendar's ends."""
+stored text, integer cursors beyond the column's range, and dates at the calendar's ends; and
+the same dates, time ranges and page sizes through the API, which answers each with a code."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,7 +20,7 @@ from network.auth.principal import SYSTEM
 from network.certificates import service as certificates
 from network.contacts import service as contacts
 from network.contacts.models import Contact
-from network.kit.enums import StarStep, StepStatus
+from network.kit.enums import Role, StarStep, StepStatus
 from network.kit.errors import DomainError
 from network.kit.pagination import _bind, encode_cursor
 from network.kit.search import contains_text
@@ -30,7 +32,10 @@ from network.programme import service as programme
 from network.programme.models import StepProgress
 from network.training import catalogue
 from network.training import sessions as training_sessions
-from tests.support.factories import Factory
+from network.training.models import TrainingSession
+from tests.support.app import GraphQL
+from tests.support.factories import Factory, gid
+from tests.support.training import TrainingFactory
 
 BEYOND_64_BITS = 18446744073709551615
 
@@ -314,3 +319,238 @@ async def test_a_meeting_at_the_end_of_the_calendar_is_a_field_error_not_an_over
     assert codes(refused) == [("startsAt", "OUT_OF_RANGE"), ("endsAt", "OUT_OF_RANGE")]
     await session.refresh(meeting)
     assert meeting.starts_at == datetime(2101, 1, 1, 10, tzinfo=UTC)
+
+
+# -- 5. Dates and times through the API --------------------------------------------------------
+# A DateTime with an offset that UTC cannot express is refused while the variables are read
+# (network/api/core/dates.py), with a code; a wall-clock time outside 2000..2100 is a user
+# error of the domain (network/kit/times.py). Neither is ever INTERNAL.
+
+BEYOND_UTC = ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00")
+NOT_DATE_TIMES = ("0000-01-01T00:00:00", "10000-01-01T00:00:00", "2027-02-30T10:00:00", "x" * 500)
+EDGE_TIMES = (
+    *BEYOND_UTC,
+    *NOT_DATE_TIMES,
+    "0001-01-01T00:00:00",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59",
+    "9999-12-31T23:59:59+14:00",
+    "1999-12-31T23:59:59",
+    "2101-01-01T00:00:00",
+)
+EDGE_ZONES = ("Etc/GMT+12", "Etc/GMT-14", "Europe/London")
+LIST_BETWEEN = (
+    "query($from: DateTime, $to: DateTime) { %s(filter: {from: $from, to: $to}) { totalCount } }"
+)
+SCHEDULE_MEETING = """mutation($input: ScheduleNetworkMeetingInput!) {
+  scheduleNetworkMeeting(input: $input) { meeting { id } userErrors { field code } } }"""
+CREATE_SESSION = """mutation($input: CreateTrainingSessionInput!) {
+  createTrainingSession(input: $input) { trainingSession { id } userErrors { field code } } }"""
+UPDATE_SESSION = """mutation($input: UpdateTrainingSessionInput!) {
+  updateTrainingSession(input: $input) { trainingSession { id } userErrors { field code } } }"""
+UPDATE_CONSENT = """mutation($input: UpdateContactInput!) {
+  updateContact(input: $input) { contact { id } userErrors { field code } } }"""
+RECORD_PROGRESS = """mutation($input: RecordStepProgressInput!) {
+  recordStepProgress(input: $input) { progress { id } userErrors { field code } } }"""
+
+
+def error_codes_of(result: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in result.get("errors", [])]
+
+
+def never_internal(result: dict[str, Any]) -> None:
+    text = json.dumps(result)
+    assert "INTERNAL" not in text and "Unexpected error" not in text, text[:500]
+
+
+@dataclass
+class EdgeScene:
+    staff: str
+    partner: str
+    cohort: str
+    member: str
+    contact: str
+    course: str
+    session: str
+
+
+@pytest.fixture
+async def edges(make: Factory, train: TrainingFactory) -> EdgeScene:
+    partner = await make.partner()
+    member = await make.member(partner=partner)
+    contact = await make.contact(member)
+    cohort = await make.cohort(partner=partner, members=[member])
+    course = await train.course()
+    run = await train.session_of(course)
+    return EdgeScene(
+        staff=await make.token(Role.STAFF),
+        partner=await make.token(Role.PARTNER, partner=partner),
+        cohort=gid("Cohort", cohort),
+        member=gid("Member", member),
+        contact=gid("Contact", contact),
+        course=gid("Course", course),
+        session=gid("TrainingSession", run),
+    )
+
+
+async def test_filter_times_utc_cannot_express_are_errors_with_a_code(
+    gql: GraphQL, edges: EdgeScene
+) -> None:
+    for name in ("networkMeetings", "trainingSessions"):
+        for value in BEYOND_UTC:
+            for argument in ("from", "to"):
+                result = await gql(LIST_BETWEEN % name, {argument: value}, token=edges.partner)
+                assert result["data"] is None
+                assert error_codes_of(result) == ["OUT_OF_RANGE"], (name, value)
+                assert "beyond the range of date-times" in result["errors"][0]["message"]
+            inline = await gql(
+                f'{{ {name}(filter: {{from: "{value}"}}) {{ totalCount }} }}', token=edges.staff
+            )
+            assert error_codes_of(inline) == ["OUT_OF_RANGE"], inline
+        for value in NOT_DATE_TIMES:
+            result = await gql(LIST_BETWEEN % name, {"from": value}, token=edges.partner)
+            assert error_codes_of(result) == ["INVALID_DATE_TIME"], (name, value)
+            assert len(result["errors"][0]["message"]) < 200  # the value is not echoed whole
+        # The calendar's own ends, in UTC or without an offset, are filters like any other.
+        for value in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59", "9999-12-31T23:59:59+14:00"):
+            result = await gql(LIST_BETWEEN % name, {"from": value}, token=edges.staff)
+            assert "errors" not in result, (name, value)
+
+
+async def test_a_reversed_time_range_is_an_argument_error_on_filter_to(
+    gql: GraphQL, edges: EdgeScene
+) -> None:
+    for name in ("networkMeetings", "trainingSessions"):
+        result = await gql(
+            LIST_BETWEEN % name,
+            {"from": "2030-01-02T00:00:00+00:00", "to": "2030-01-02T01:00:00+02:00"},
+            token=edges.staff,
+        )
+        assert result["data"] is None
+        assert result["errors"][0]["extensions"] == {"code": "REVERSED_RANGE", "field": "filter.to"}
+        # An empty range (from == to, `to` exclusive) and a range an offset makes forward are not.
+        for start, end in (
+            ("2030-01-01T00:00:00", "2030-01-01T00:00:00+00:00"),
+            ("2030-01-01T12:00:00+02:00", "2030-01-01T11:00:00+00:00"),
+        ):
+            fine = await gql(LIST_BETWEEN % name, {"from": start, "to": end}, token=edges.staff)
+            assert "errors" not in fine, fine
+
+
+async def test_session_times_at_the_calendars_ends_are_user_errors(
+    gql: GraphQL, edges: EdgeScene, session: AsyncSession
+) -> None:
+    before = await count(session, TrainingSession)
+    for value, zone in (
+        ("9999-12-31T23:00:00", "Etc/GMT+12"),
+        ("0001-01-01T00:30:00", "Etc/GMT-14"),
+        ("1999-12-31T12:00:00", "Europe/London"),
+        ("2101-01-01T12:00:00", "Europe/London"),
+    ):
+        times = {"startsAt": value, "endsAt": value, "bookingDeadline": value, "timeZone": zone}
+        created = await gql(
+            CREATE_SESSION,
+            {
+                "input": {
+                    "courseId": edges.course,
+                    "language": "en",
+                    "capacity": 5,
+                    "onlineUrl": "https://meet.example/x",
+                    **times,
+                }
+            },
+            token=edges.staff,
+        )
+        assert created["data"]["createTrainingSession"] == {
+            "trainingSession": None,
+            "userErrors": [
+                {"field": "startsAt", "code": "OUT_OF_RANGE"},
+                {"field": "endsAt", "code": "OUT_OF_RANGE"},
+                {"field": "bookingDeadline", "code": "OUT_OF_RANGE"},
+            ],
+        }, value
+        updated = await gql(
+            UPDATE_SESSION, {"input": {"id": edges.session, **times}}, token=edges.staff
+        )
+        assert updated["data"]["updateTrainingSession"]["userErrors"] == [
+            {"field": "startsAt", "code": "OUT_OF_RANGE"},
+            {"field": "endsAt", "code": "OUT_OF_RANGE"},
+            {"field": "bookingDeadline", "code": "OUT_OF_RANGE"},
+        ], value
+    assert await count(session, TrainingSession) == before
+
+
+async def test_dates_and_page_sizes_out_of_range_are_errors_with_a_code(
+    gql: GraphQL, edges: EdgeScene
+) -> None:
+    consent = await gql(
+        UPDATE_CONSENT,
+        {"input": {"id": edges.contact, "consent": {"givenAt": BEYOND_UTC[1]}}},
+        token=edges.partner,
+    )
+    assert error_codes_of(consent) == ["OUT_OF_RANGE"]
+    for day in ("0000-01-01", "2027-02-30", "10000-01-01", "-0001-01-01"):
+        progress = await gql(
+            RECORD_PROGRESS,
+            {
+                "input": {
+                    "cohortId": edges.cohort,
+                    "memberId": edges.member,
+                    "step": "MAP_IT",
+                    "status": "IN_PROGRESS",
+                    "startedOn": day,
+                }
+            },
+            token=edges.partner,
+        )
+        assert error_codes_of(progress) == ["INVALID_DATE"], day
+    # GraphQL's Int is 32 bits: beyond, the variable is refused; within, the page size is.
+    for first, codes_ in (
+        (2**31, [None]),
+        (2**31 - 1, ["INVALID_PAGE_SIZE"]),
+        (-(2**31), ["INVALID_PAGE_SIZE"]),
+    ):
+        result = await gql(
+            "query($n: Int) { networkMeetings(first: $n) { totalCount } }",
+            {"n": first},
+            token=edges.partner,
+        )
+        assert error_codes_of(result) == codes_, first
+
+
+async def test_no_date_time_at_the_edges_is_ever_an_internal_error(
+    gql: GraphQL, edges: EdgeScene
+) -> None:
+    for value in EDGE_TIMES:
+        for name in ("networkMeetings", "trainingSessions"):
+            never_internal(await gql(LIST_BETWEEN % name, {"to": value}, token=edges.partner))
+        never_internal(
+            await gql(
+                UPDATE_CONSENT,
+                {"input": {"id": edges.contact, "consent": {"givenAt": value}}},
+                token=edges.partner,
+            )
+        )
+        for zone in EDGE_ZONES:
+            times = {"startsAt": value, "endsAt": value, "timeZone": zone}
+            never_internal(
+                await gql(
+                    SCHEDULE_MEETING,
+                    {
+                        "input": {
+                            "cohortId": edges.cohort,
+                            "afterStep": "MAP_IT",
+                            "title": "Edge",
+                            **times,
+                        }
+                    },
+                    token=edges.partner,
+                )
+            )
+            never_internal(
+                await gql(
+                    UPDATE_SESSION,
+                    {"input": {"id": edges.session, "bookingDeadline": value, **times}},
+                    token=edges.staff,
+                )
+            )

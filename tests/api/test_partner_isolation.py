@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from network.auth.principal import SYSTEM
+from network.db import PRINCIPAL
 from network.kit.enums import Role, StarStep, StepStatus
 from network.kit.ids import to_global_id
 from network.programme import service as programme
@@ -66,6 +67,7 @@ async def world(world_connection: AsyncConnection) -> World:
         join_transaction_mode="create_savepoint",
         expire_on_commit=False,
         autoflush=False,
+        info={PRINCIPAL: SYSTEM},  # the world is built by the system (row-level security)
     )
     async with sessions() as session:
         return await _build_world(Factory(session), session)

@@ -416,3 +416,16 @@ async def test_users_revoke_sessions_ends_every_portal_session_and_token_of_the_
         1,
         "error: email: No user with email 'nobody@example.org'.\n",
     )
+
+
+async def test_send_test_refuses_an_address_the_rule_refuses_and_writes_nothing(
+    throwaway_url: str,
+) -> None:
+    before = await _counts(throwaway_url)
+    refused = await run(throwaway_url, "outbox", "send-test", "--to", "nobody.example.org")
+    assert (refused.exit_code, refused.stdout, refused.stderr) == (
+        2,
+        "",
+        "error: --to: Not a valid email address: An email address must have an @-sign.\n",
+    )
+    assert await _counts(throwaway_url) == before

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from network.audit.models import AuditEvent
 from network.auth.principal import SYSTEM
 from network.contacts.models import Contact
-from network.db import utcnow
+from network.db import acting, utcnow
 from network.kit.enums import Network, RsvpResponse
 from network.kit.errors import NotFound
 from network.meetings import links, membership
@@ -161,7 +161,8 @@ async def test_removing_a_member_withdraws_only_its_contacts_from_upcoming_meeti
 
     # When the reminder falls due, only the cohort's remaining member is reminded.
     await session.commit()
-    await send_due_reminders(session_factory, now=starts - timedelta(days=1), batch_size=10)
+    with acting(SYSTEM):  # as the reminder worker runs
+        await send_due_reminders(session_factory, now=starts - timedelta(days=1), batch_size=10)
     reminded = [
         m.to_email
         for m in await outbox(session, "meeting_reminder")

@@ -304,7 +304,7 @@ async def test_home_reads_with_the_same_number_of_statements_for_one_or_five_coh
         assert "Next of the first" in home.text
         counts.append(counter.count)
     assert counts[0] == counts[1]
-    assert counts[0] <= 8
+    assert counts[0] <= 10  # 8, and the 2 that name the caller for row-level security (network.db)
 
 
 @pytest.mark.parametrize("target", ["other cohort's meeting", "missing", "not an id"])

@@ -272,6 +272,7 @@ MATRIX: dict[tuple[str, str], list[Probe]] = {
             everyone(303),
             {"email": "{member_email}"},
             goes_to="/portal/password/forgot?sent=1",
+            writes=False,  # it owes a job, which writes (tests/portal/test_signin_asks.py)
         )
     ],
     ("POST", "/portal/login/link"): [
@@ -280,6 +281,7 @@ MATRIX: dict[tuple[str, str], list[Probe]] = {
             everyone(303),
             {"email": "{member_email}"},
             goes_to="/portal/login?link_sent=1",
+            writes=False,  # it owes a job, which writes (tests/portal/test_signin_asks.py)
         )
     ],
     ("POST", "/portal/password/reset/{token}"): [

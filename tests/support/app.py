@@ -11,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from network.api.core.budget import KEY_PREFIX as COST_KEY_PREFIX
 from network.app import create_app
 from network.config import Settings
 from tests.support.config import REDIS_URL, TEST_DATABASE_URL
@@ -44,11 +45,14 @@ async def _empty_test_queue() -> AsyncIterator[None]:
 
 @pytest.fixture(autouse=True)
 async def _fresh_email_ask_limits() -> None:
-    """Counters of emails asked for without signing in (network.kit.ratelimit) live in Redis
-    and outlive a test's transaction: every test starts from none."""
+    """Counters of emails asked for without signing in (network.kit.ratelimit) and the GraphQL
+    cost budgets (network.api.core.budget) live in Redis and outlive a test's transaction:
+    every test starts from none."""
     redis = Redis.from_url(REDIS_URL)
     try:
         keys = [key async for key in redis.scan_iter("asks:*")]
+        keys += [key async for key in redis.scan_iter(f"{COST_KEY_PREFIX}*")]
+        keys += [key async for key in redis.scan_iter("signin:*")]  # network.auth.throttle
         if keys:
             await redis.delete(*keys)
     finally:
@@ -89,6 +93,9 @@ class GraphQL:
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
+        # Every response reports its cost (tests/api/test_cost.py checks it); tests compare the
+        # rest of the body whole.
+        assert body.pop("extensions")["cost"]["requested"] >= 1, body
         return body
 
 

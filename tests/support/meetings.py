@@ -51,6 +51,25 @@ def next_spring_forward(after: date, zone: ZoneInfo = PARIS) -> date:
     raise AssertionError("no daylight-saving change found")
 
 
+def clock_change(forward: bool, zone: ZoneInfo) -> datetime:
+    """The next wall-clock half hour (naive) that the clocks skip (`forward`) or repeat in `zone`.
+
+    Found from the zone database, not written down, so tests keep working as years pass.
+    """
+    day = date.today() + timedelta(days=2)
+    for _ in range(800):
+        for step in range(48):
+            wall = datetime(day.year, day.month, day.day) + timedelta(minutes=30 * step)
+            first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+            if first.utcoffset() == second.utcoffset():
+                continue
+            skipped = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
+            if skipped == forward:
+                return wall
+        day += timedelta(days=1)
+    raise AssertionError("no clock change found")
+
+
 @dataclass
 class Scene:
     """A partner's cohort with two member organisations and their people."""

@@ -32,6 +32,7 @@ class RecordingHandler:
 
     def __init__(self) -> None:
         self.accepted: list[bytes] = []
+        self.recipients: list[str] = []  # RCPT TO of each accepted message
         self.lock = threading.Lock()
         self.refuse: dict[str, str] = {}  # recipient -> SMTP reply to RCPT
         self.hold_after: int | None = None  # hold the RCPT after this many acceptances
@@ -55,6 +56,7 @@ class RecordingHandler:
         data = content if isinstance(content, bytes) else str(content).encode()
         with self.lock:
             self.accepted.append(data)
+            self.recipients.extend(envelope.rcpt_tos)
             number = len(self.accepted)
         return f"250 2.0.0 Ok: queued as {number:06d}"
 
@@ -62,13 +64,16 @@ class RecordingHandler:
 class Sink:
     """An SMTP server on a free port (or a given one), recording accepted messages."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, smtputf8: bool = True) -> None:
         self.port = port or free_port()
+        self.smtputf8 = smtputf8  # offer SMTPUTF8 (RFC 6531), as modern relays do
         self.handler = RecordingHandler()
         self.controller: Controller | None = None
 
     def start(self) -> Sink:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self.controller.start()
         return self
 
@@ -93,3 +98,7 @@ class Sink:
             message_from_bytes(raw, _class=EmailMessage, policy=policy.default)
             for raw in self.handler.accepted
         ]
+
+    def recipients(self) -> list[str]:
+        """The envelope recipient (RCPT TO) of every accepted message, in order."""
+        return list(self.handler.recipients)

@@ -135,7 +135,7 @@ class CommittedDatabase:
     def __init__(self, url: str, engine: AsyncEngine) -> None:
         self.url = url
         self.engine = engine
-        self.sessions = make_session_factory(engine)
+        self.sessions = make_session_factory(engine, principal=SYSTEM)
 
     async def truncate(self) -> None:
         """Empty every table (the tests that use it start from nothing)."""

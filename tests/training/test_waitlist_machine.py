@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from network.auth.principal import SYSTEM
 from network.contacts.models import Contact
-from network.db import make_engine, utcnow
+from network.db import PRINCIPAL, make_engine, utcnow
 from network.kit.enums import Network
 from network.kit.errors import DomainError
 from network.members.models import Member
@@ -100,7 +100,10 @@ class WaitingList(RuleBasedStateMachine):
         self.connection = await self.h.engine.connect()
         await self.connection.begin()
         self.session = AsyncSession(
-            bind=self.connection, join_transaction_mode="create_savepoint", autoflush=False
+            bind=self.connection,
+            join_transaction_mode="create_savepoint",
+            autoflush=False,
+            info={PRINCIPAL: SYSTEM},  # the system, as row-level security sees it
         )
         member = Member(
             name="Midlothian Council", network=Network.CITIZEN_POWERED_COUNCIL, country="GB"

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from network.auth import login_links
 from network.auth.principal import ANONYMOUS, Principal
 from network.auth.service import check_token, record_token_use
-from network.db import unit_of_work
+from network.db import act_as, unit_of_work
 from network.kit.ids import parse_uuid
 
 
@@ -36,7 +36,14 @@ def _bearer(request: Request) -> str | None:
 
 
 async def caller(request: Request, session: Db) -> Principal:
-    """The caller: a bearer token, else a member's sign-in cookie, else anonymous."""
+    """The caller: a bearer token, else a member's sign-in cookie, else anonymous; the
+    session acts for it from then on (row-level security)."""
+    principal = await _identify(request, session)
+    await act_as(session, principal)
+    return principal
+
+
+async def _identify(request: Request, session: AsyncSession) -> Principal:
     token = _bearer(request)
     if token:
         found, due = await check_token(session, token)

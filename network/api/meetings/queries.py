@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from network.api.core.context import AnyInfo
+from network.api.core.dates import time_range
 from network.api.core.enums import Network
 from network.api.core.ids import decode_id, filter_id
 from network.api.core.relay import Connection, list_connection
@@ -40,11 +41,12 @@ class MeetingsQuery:
     ) -> Connection[NetworkMeeting]:
         principal = info.context.require_principal()
         f = filter or NetworkMeetingFilter()
+        starts_from, starts_before = time_range(f.from_, f.to)
         query = repository.MeetingQuery(
             cohort_id=filter_id(f.cohort_id, "Cohort", "filter.cohortId"),
             network=f.network,
-            starts_from=f.from_,
-            starts_before=f.to,
+            starts_from=starts_from,
+            starts_before=starts_before,
             status=f.status,
         )
         return await list_connection(

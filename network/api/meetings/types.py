@@ -165,7 +165,12 @@ class NetworkMeeting(Node):
             no_response=counts.get(None, 0),
         )
 
-    @strawberry.field(description="The meeting's reminders: planned, sent, skipped, superseded.")
+    @strawberry.field(
+        description=(
+            "The meeting's reminders (planned, sent, skipped, superseded) to the invitees "
+            "you may see, counted like `invitations`."
+        )
+    )
     async def reminders(self, info: AnyInfo) -> list[ReminderGroup]:
         rows = await info.context.loaders.reminder_counts.load(self.db_id)
         return [

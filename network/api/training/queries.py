@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from network.api.core.context import AnyInfo
+from network.api.core.dates import time_range
 from network.api.core.errors import filter_text
 from network.api.core.ids import decode_id, filter_id
 from network.api.core.relay import Connection, list_connection
@@ -77,9 +78,10 @@ class TrainingQuery:
     ) -> Connection[TrainingSession]:
         principal = info.context.require_principal()
         f = filter or TrainingSessionFilter()
+        starts_from, starts_before = time_range(f.from_, f.to)
         query = training.SessionQuery(
-            starts_from=f.from_,
-            starts_before=f.to,
+            starts_from=starts_from,
+            starts_before=starts_before,
             course_id=filter_id(f.course_id, "Course", "filter.courseId"),
             language=filter_text(f.language, "filter.language"),
             has_seats=f.has_seats,

@@ -142,12 +142,19 @@ class TrainingSession(Node):
     async def reserved_member(self, info: AnyInfo) -> Member | None:
         return await load_member(info, self.reserved_member_id)
 
-    @strawberry.field(description="Bookings holding a seat (confirmed, attended or no-show).")
+    @strawberry.field(
+        description=(
+            "Bookings holding a seat (confirmed, attended or no-show), everyone's: the "
+            "session's occupancy, as seatsLeft is; `bookings` lists only those you may see."
+        )
+    )
     async def confirmed_count(self, info: AnyInfo) -> int:
         counts = await info.context.loaders.seat_counts.load(self.db_id)
         return int(counts.taken)
 
-    @strawberry.field(description="People on the waiting list.")
+    @strawberry.field(
+        description="People on the waiting list, everyone's: how far back a new booking queues."
+    )
     async def waitlist_count(self, info: AnyInfo) -> int:
         counts = await info.context.loaders.seat_counts.load(self.db_id)
         return int(counts.waiting)

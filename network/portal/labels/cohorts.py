@@ -62,6 +62,13 @@ LABELS: dict[str, dict[str, str]] = {
         "cm_err_CANCELLED": "This meeting was cancelled.",
         "cm_err_STARTED": "This meeting has already started.",
         "cm_err_OUT_OF_RANGE": "A meeting takes place between the years 2000 and 2100.",
+        "cm_err_NONEXISTENT_LOCAL_TIME": (
+            "This time does not exist on that day in this time zone (the clocks go forward)."
+        ),
+        "cm_err_AMBIGUOUS_LOCAL_TIME": (
+            "This time happens twice on that day in this time zone (the clocks go back); "
+            "choose another."
+        ),
         # The progress form's errors (the service's input names, as the API spells them).
         "cm_err_memberId_NOT_IN_COHORT": "This member is not in the cohort.",
         "cm_err_startedOn_NOT_STARTED": "A step that has not started has no start date.",
@@ -130,6 +137,14 @@ LABELS: dict[str, dict[str, str]] = {
         "cm_err_CANCELLED": "Cafodd y cyfarfod hwn ei ganslo.",
         "cm_err_STARTED": "Mae'r cyfarfod hwn eisoes wedi dechrau.",
         "cm_err_OUT_OF_RANGE": "Mae cyfarfod yn digwydd rhwng y blynyddoedd 2000 a 2100.",
+        "cm_err_NONEXISTENT_LOCAL_TIME": (
+            "Nid yw'r amser hwn yn bodoli ar y diwrnod hwnnw yn y gylchfa amser hon "
+            "(mae'r clociau'n mynd ymlaen)."
+        ),
+        "cm_err_AMBIGUOUS_LOCAL_TIME": (
+            "Mae'r amser hwn yn digwydd ddwywaith ar y diwrnod hwnnw yn y gylchfa amser hon "
+            "(mae'r clociau'n mynd yn ôl); dewiswch amser arall."
+        ),
         # The progress form's errors (the service's input names, as the API spells them).
         "cm_err_memberId_NOT_IN_COHORT": "Nid yw'r aelod hwn yn y garfan.",
         "cm_err_startedOn_NOT_STARTED": "Nid oes dyddiad dechrau i gam nad yw wedi dechrau.",
@@ -198,6 +213,13 @@ LABELS: dict[str, dict[str, str]] = {
         "cm_err_CANCELLED": "Cette réunion a été annulée.",
         "cm_err_STARTED": "Cette réunion a déjà commencé.",
         "cm_err_OUT_OF_RANGE": "Une réunion a lieu entre les années 2000 et 2100.",
+        "cm_err_NONEXISTENT_LOCAL_TIME": (
+            "Cette heure n'existe pas ce jour-là dans ce fuseau horaire (on avance l'heure)."
+        ),
+        "cm_err_AMBIGUOUS_LOCAL_TIME": (
+            "Cette heure a lieu deux fois ce jour-là dans ce fuseau horaire (on recule "
+            "l'heure) ; choisissez-en une autre."
+        ),
         # The progress form's errors (the service's input names, as the API spells them).
         "cm_err_memberId_NOT_IN_COHORT": "Ce membre ne fait pas partie de la cohorte.",
         "cm_err_startedOn_NOT_STARTED": "Une étape non commencée n'a pas de date de début.",

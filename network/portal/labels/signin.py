@@ -28,6 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
         "signin_passwords_differ": "The two passwords are not the same.",
         "signin_email_invalid": "Not an email address.",
         "signin_too_many": "Too many requests from here: try again in 15 minutes.",
+        "signin_wait_minutes": "Too many failed sign-ins: try again in {minutes} minutes.",
         "signin_link_title": "Member contacts: sign in without a password",
         "signin_link_send": "Email me a sign-in link",
         "signin_link_sent": (
@@ -63,6 +64,9 @@ LABELS: dict[str, dict[str, str]] = {
         "signin_passwords_differ": "Nid yw'r ddau gyfrinair yr un fath.",
         "signin_email_invalid": "Nid yw hwn yn gyfeiriad e-bost.",
         "signin_too_many": "Gormod o geisiadau o'r fan hon: ceisiwch eto ymhen 15 munud.",
+        "signin_wait_minutes": (
+            "Gormod o ymdrechion aflwyddiannus: ceisiwch eto ymhen {minutes} munud."
+        ),
         "signin_link_title": "Cysylltiadau aelodau: mewngofnodi heb gyfrinair",
         "signin_link_send": "Anfonwch ddolen fewngofnodi ataf",
         "signin_link_sent": (
@@ -98,6 +102,7 @@ LABELS: dict[str, dict[str, str]] = {
         "signin_passwords_differ": "Les deux mots de passe ne sont pas identiques.",
         "signin_email_invalid": "Ce n'est pas une adresse e-mail.",
         "signin_too_many": "Trop de demandes depuis cet endroit : réessayez dans 15 minutes.",
+        "signin_wait_minutes": "Trop d'échecs de connexion : réessayez dans {minutes} minutes.",
         "signin_link_title": "Contacts des membres : se connecter sans mot de passe",
         "signin_link_send": "M'envoyer un lien de connexion",
         "signin_link_sent": (

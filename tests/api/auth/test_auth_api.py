@@ -35,7 +35,9 @@ def unauthenticated(message: str, path: str, line: int, column: int) -> dict[str
 async def post(client: httpx.AsyncClient, query: str, headers: dict[str, str]) -> Any:
     response = await client.post("/graphql", json={"query": query}, headers=headers)
     assert response.status_code == 200
-    return response.json()
+    body = response.json()
+    assert "cost" in body.pop("extensions")  # every response reports its cost
+    return body
 
 
 # Each query of the CRM, as (document, root field); the root field starts at column 3.

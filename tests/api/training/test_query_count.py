@@ -41,8 +41,10 @@ query($first: Int) {
 
 # The token lookup, the sessions page, its totalCount, the seat counts, the bookings with
 # their contacts (rows, and counts per session) and the courses: seven queries, plus the
-# savepoint the request's session opens and rolls back inside the test's transaction.
-STATEMENTS = 9
+# savepoint the request's session opens and rolls back inside the test's transaction, plus the
+# two statements naming the caller for row-level security (network.db: as the transaction
+# begins, and once the token is known).
+STATEMENTS = 11
 
 
 async def _dataset(session: AsyncSession) -> None:
