@@ -276,7 +276,7 @@ async def test_expected_graphql_errors_are_counted_on_the_access_line_without_tr
     assert not [line for line in lines if marker[:50] in line]
     assert [e.get("errors") for e in access_lines(caplog)] == [
         {"UNAUTHENTICATED": 2},
-        {"INVALID_QUERY": 1},
+        {"GRAPHQL_PARSE_FAILED": 1},
     ]
 
 

@@ -27,7 +27,12 @@ from network.api.core import execution
 from network.api.core.caches import DocumentCache, document_cache_extension
 from network.api.core.context import AnyInfo
 from network.api.core.dates import SCALAR_OVERRIDES
-from network.api.core.guards import AnonymousCallers, CostLimit, HideUnexpectedErrors
+from network.api.core.guards import (
+    AnonymousCallers,
+    CostLimit,
+    ErrorCodes,
+    HideUnexpectedErrors,
+)
 from network.api.core.rate_limit import RateLimitQuery
 from network.api.core.relay import Node, NodeResolver, resolve_node
 from network.api.initiatives.mutations import InitiativesMutation
@@ -143,6 +148,9 @@ def build_schema(
         # DateTime and Date refuse what no instant or date can hold, with a code (dates.py).
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
+            # First, so its hooks wrap every other's: even a document that fails to parse
+            # gets its code.
+            ErrorCodes,
             # Counted while parsing, so a flood of tokens stops before it is all parsed; the
             # limit is one of the document cache's keys, which stays shared.
             lambda: MaxTokensLimiter(max_token_count=max_tokens),

@@ -216,11 +216,15 @@ _local: weakref.WeakKeyDictionary[Redis, LocalCounts] = weakref.WeakKeyDictionar
 
 
 def client_of(address: str) -> str:
-    """The unit a client is counted by: its IPv4 address, or the /64 of an IPv6 one."""
+    """The unit a client is counted by: its IPv4 address, or the /64 of an IPv6 one. An
+    IPv4-mapped address (`::ffff:a.b.c.d`, how a dual-stack socket shows IPv4 peers) counts as
+    its IPv4 address: its /64 would put every IPv4 client in one bucket."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return address or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
     if ip.version == 6:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)

@@ -190,6 +190,7 @@ async def test_an_error_outside_graphql_is_a_generic_500(
                     {
                         "message": "Syntax Error: Expected Name, found <EOF>.",
                         "locations": [{"line": 1, "column": 24}],
+                        "extensions": {"code": "GRAPHQL_PARSE_FAILED"},
                     }
                 ],
             },
@@ -203,6 +204,7 @@ async def test_an_error_outside_graphql_is_a_generic_500(
                     {
                         "message": "Cannot query field 'secret' on type 'MemberConnection'.",
                         "locations": [{"line": 1, "column": 13}],
+                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
                     }
                 ],
             },
@@ -220,6 +222,7 @@ async def test_an_error_outside_graphql_is_a_generic_500(
                         "message": "Variable '$n' has invalid value: "
                         "Value 'ATLANTIS' does not exist in 'Network' enum.",
                         "locations": [{"line": 1, "column": 7}],
+                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
                     }
                 ],
             },
@@ -237,6 +240,33 @@ async def test_malformed_documents_get_plain_messages(
     )
     assert body_of(response) == expected
     assert_no_leak(response.text)
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        pytest.param("{ viewer { email ", "GRAPHQL_PARSE_FAILED", id="syntax"),
+        pytest.param("{ " + "x: __typename " * 2000 + "}", "GRAPHQL_PARSE_FAILED", id="tokens"),
+        pytest.param("{ nothingHere }", "GRAPHQL_VALIDATION_FAILED", id="unknown-field"),
+        pytest.param(
+            "{ " + " ".join(f"a{i}: __typename" for i in range(20)) + " }",
+            "GRAPHQL_VALIDATION_FAILED",
+            id="aliases",
+        ),
+        pytest.param(
+            "query Q($n: Int!) { members(first: $n) { totalCount } }",
+            "GRAPHQL_VALIDATION_FAILED",
+            id="missing-variable",
+        ),
+    ],
+)
+async def test_errors_about_the_document_carry_a_code(
+    client: httpx.AsyncClient, query: str, code: str
+) -> None:
+    response = await client.post("/graphql", json={"query": query})
+    errors = response.json()["errors"]
+    assert errors
+    assert {error["extensions"]["code"] for error in errors} == {code}
 
 
 async def test_a_body_that_is_not_json_is_a_plain_400(client: httpx.AsyncClient) -> None:

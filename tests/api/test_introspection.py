@@ -21,6 +21,7 @@ def disabled(field: str, column: int) -> dict[str, Any]:
         "message": "GraphQL introspection has been disabled, but the requested query "
         f"contained the field '{field}'.",
         "locations": [{"line": 1, "column": column}],
+        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
     }
 
 

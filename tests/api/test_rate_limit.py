@@ -161,6 +161,23 @@ async def test_anonymous_callers_each_have_a_smaller_budget_per_address(
         assert (other["limit"], other["remaining"]) == (3, 2)
 
 
+async def test_an_anonymous_ipv6_client_has_one_budget_for_its_64(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+) -> None:
+    limits = small(settings, graphql_anonymous_cost_budget_per_hour=2)
+    addresses = ("2001:db8:7:7::1", "2001:db8:7:7::2", "2001:db8:7:8::1")
+    async with app_at(limits, session_factory, session, *addresses) as callers:
+        one, same_64, other_64 = callers
+        assert (await one("{ __typename }"))["data"] == {"__typename": "Query"}
+        assert (await same_64("{ __typename }"))["data"] == {"__typename": "Query"}
+        # Another address of the same /64 is no fresh budget.
+        refused = await same_64("{ __typename }")
+        assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert (await other_64("{ __typename }"))["data"] == {"__typename": "Query"}
+
+
 async def test_no_request_may_cost_more_than_a_whole_budget(
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],

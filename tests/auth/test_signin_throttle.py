@@ -127,6 +127,9 @@ async def test_an_ipv6_client_is_counted_by_its_64() -> None:
     assert throttle.client_of("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
     assert throttle.client_of("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
     assert throttle.client_of("192.0.2.1") == "192.0.2.1"
+    # IPv4 peers of a dual-stack socket: each its own client, not all of them in ::/64.
+    assert throttle.client_of("::ffff:192.0.2.1") == "192.0.2.1"
+    assert throttle.client_of("::ffff:192.0.2.2") == "192.0.2.2"
     same = throttle.keys_for(SECRET, "a@example.org", "2001:db8:1:2:aaaa::1")
     assert same == throttle.keys_for(SECRET, " A@Example.org ", "2001:db8:1:2:bbbb::9")
     assert same != throttle.keys_for(SECRET, "a@example.org", "2001:db8:1:3::1")

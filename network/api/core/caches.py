@@ -69,7 +69,13 @@ class DocumentCache:
         if entry is not None:
             self._entries.move_to_end(key)
             return entry.document, entry
-        document = parse(query, **options)  # type: ignore[arg-type]  # parse's keywords
+        try:
+            document = parse(query, **options)  # type: ignore[arg-type]  # parse's keywords
+        except GraphQLError as error:
+            # Raised from this hook, the error reaches the client after every extension's
+            # operation hook has ended (guards.ErrorCodes cannot see it): its code is set here.
+            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
+            raise
         if size > self.max_document_bytes:
             return document, None
         entry = _Entry(document, size)

@@ -22,6 +22,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from network.api.core.budget import Budget, uncounted
 from network.api.core.context import Context
 from network.api.core.cost import MINIMUM_COST, estimate
+from network.auth.throttle import client_of
 
 logger = logging.getLogger("network.api")
 
@@ -98,6 +99,23 @@ class AnonymousCallers(SchemaExtension):
         result = context.result
         if anonymous and result is not None and result.errors:
             result.errors = [_without_suggestions(error) for error in result.errors]
+
+
+class ErrorCodes(SchemaExtension):
+    """Every error a client sees carries `extensions.code`: graphql-core's own errors about
+    the document (validation, the values of variables) get one here, so clients and the
+    access log's error counts can tell them apart without reading messages. (Syntax errors
+    get theirs where they are raised, in caches.py: they end the operation early.)"""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors or []) if result is not None else []:
+            if (error.extensions or {}).get("code") is None:
+                error.extensions = {**(error.extensions or {}), "code": INVALID}
+
+
+INVALID = "GRAPHQL_VALIDATION_FAILED"
 
 
 def _without_suggestions(error: GraphQLError) -> GraphQLError:
@@ -187,7 +205,10 @@ class CostLimit(SchemaExtension):
         if context.budgets is None:
             return uncounted(cost, limit)
         if context.is_anonymous:
-            return await context.budgets.charge("client", context.client_address, cost, limit)
+            # Counted as the sign-in limits count a client (an IPv6 /64, which one subscriber
+            # holds whole): per address, a /64 would be 2^64 budgets.
+            client = client_of(context.client_address)
+            return await context.budgets.charge("client", client, cost, limit)
         return await context.budgets.charge("user", str(context.principal.user_id), cost, limit)
 
     async def get_results(self) -> dict[str, Any]:
