@@ -23,6 +23,7 @@ from network.api.core.budget import CostBudgets
 from network.api.schema import schema_for
 from network.auth.principal import ANONYMOUS
 from network.auth.service import check_token, record_token_use
+from network.auth.throttle import client_of
 from network.config import Settings, check_startup, get_settings
 from network.db import act_as, make_engine, make_session_factory, unit_of_work
 from network.health import healthz, migration_heads, readyz
@@ -133,9 +134,16 @@ def create_app(
                     principal = found
             # Row-level security sees the same caller, in every transaction of the request.
             await act_as(session, principal)
-            # Resolvers' DataLoaders share this session concurrently: SQLAlchemy serialises
-            # statements on one held connection, but must not provision two at once.
-            await session.connection()
+            client_address = request.client.host if request.client else ""
+            # An anonymous caller whose budget is spent is refused before any resolver runs
+            # (CostLimit): it gets no database connection, which a flood of them would hold.
+            spent = token is None and await budgets.spent(
+                "client", client_of(client_address), settings.graphql_anonymous_cost_budget_per_hour
+            )
+            if not spent:
+                # Resolvers' DataLoaders share this session concurrently: SQLAlchemy serialises
+                # statements on one held connection, but must not provision two at once.
+                await session.connection()
             yield Context(
                 session=session,
                 principal=principal,
@@ -144,7 +152,7 @@ def create_app(
                 request_id=request_id,
                 jobs=state["jobs"],
                 # For per-client limits (verifyCertificate); never used to authorise anything.
-                client_address=request.client.host if request.client else "",
+                client_address=client_address,
                 budgets=budgets,
             )
 

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     http_limit_concurrency: int = 1000
     http_max_header_bytes: int = 16_384
     # Connect and read timeout of every Redis client: Redis down must not stall a request.
-    redis_timeout_seconds: float = 2.0
+    redis_timeout_seconds: float = 0.5
     # The most a sign-in (or an ask for a sign-in email) waits for its limits in Redis before
     # counting in the process instead (network/auth/throttle.py): it answers within a second.
     sign_in_limit_timeout_seconds: float = 0.5

@@ -33,9 +33,12 @@ async def over_limit(redis: Any, key: str, limit: int, window_seconds: int) -> b
     """Count one request under `key`; True once more than `limit` came within the window
     (which starts at the first request). `redis` is a redis.asyncio client."""
     try:
-        count = int(await redis.incr(key))
-        if count == 1:
-            await redis.expire(key, window_seconds)
+        # One transaction: a count left without its expiry (a timeout between two calls) would
+        # hold the client back for good.
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window_seconds, nx=True)
+            count = int((await pipe.execute())[0])
     except (RedisError, OSError) as exc:
         logger.warning("rate limit %s unavailable: %s", key.split(":", 1)[0], exc)
         return False
@@ -66,7 +69,10 @@ async def too_many_email_asks(
         EMAIL_ASKS_WINDOW_SECONDS,
     )
     by_client = await over_limit(
-        redis, f"asks:{what}:client:{client}", EMAIL_ASKS_PER_CLIENT, EMAIL_ASKS_WINDOW_SECONDS
+        redis,
+        f"asks:{what}:client:{private_key_part(secret, client)}",  # an IP address is personal
+        EMAIL_ASKS_PER_CLIENT,
+        EMAIL_ASKS_WINDOW_SECONDS,
     )
     return by_address or by_client
 

@@ -259,3 +259,31 @@ async def test_without_redis_requests_go_through_uncounted(
     warnings = [r.getMessage() for r in caplog.records if r.name == "network.api.budget"]
     assert len(warnings) == 1
     assert warnings[0].startswith("cost budgets unavailable")
+
+
+async def test_a_spent_anonymous_caller_gets_no_database_connection(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    provisioned: list[AsyncSession] = []
+    connection = AsyncSession.connection
+
+    async def counted(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        if self is not session:
+            provisioned.append(self)
+        return await connection(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "connection", counted)
+    limits = small(settings, graphql_anonymous_cost_budget_per_hour=2)
+    async with app_at(limits, session_factory, session, "203.0.113.9", "203.0.113.10") as callers:
+        spender, other = callers
+        for _ in range(2):
+            assert (await spender("{ __typename }"))["data"] == {"__typename": "Query"}
+        assert len(provisioned) == 2
+        refused = await spender("{ __typename }")
+        assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert len(provisioned) == 2  # refused before a connection was taken
+        assert (await other("{ __typename }"))["data"] == {"__typename": "Query"}
+        assert len(provisioned) == 3

@@ -3,6 +3,7 @@ five languages: statuses, escaping, language choice, the rate limit."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -344,3 +345,36 @@ def test_dates_are_written_for_the_language() -> None:
         "1. März 2027",
         "1 March 2027",
     ]
+
+
+async def test_the_page_answers_when_redis_hangs(
+    session: AsyncSession,
+    make: Factory,
+    attended: Attended,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """The rate limit cannot be counted, so it is let through (with a warning): the page still
+    answers, after at most the Redis timeout (0.5 s by default)."""
+    certificate = await _issued(session, make, attended)
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(-1)  # accepts, never answers: only a read timeout ends the wait
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    hanging = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    assert hanging.redis_timeout_seconds <= 0.5  # the default the README promises
+    app = create_app(hanging, session_factory=session_factory)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as client,
+        ):
+            page = await client.get(f"/verify/{certificate.verification_code}")
+    finally:
+        server.close()
+    assert page.status_code == 200
+    assert "Map It" in page.text

@@ -95,6 +95,20 @@ class CostBudgets:
         digest = hmac.new(self._secret, f"{kind}:{who}".encode(), hashlib.sha256).hexdigest()
         return f"{KEY_PREFIX}{kind}:{digest[:32]}"
 
+    async def spent(self, kind: str, who: str, limit: int) -> bool:
+        """Whether the caller's budget is used up for the rest of its window (no request can
+        fit); False when Redis cannot say. Reads only: the request is still charged (and
+        refused) by `charge`."""
+        if time.monotonic() < self._paused_until:
+            return False
+        try:
+            used, reset = await self.redis.hmget(self.key(kind, who), ["used", "reset"])
+        except (RedisError, OSError):
+            return False  # `charge` will find out, and log it once
+        if used is None or reset is None:
+            return False
+        return int(used) >= limit and int(reset) > time.time() * 1000
+
     async def charge(self, kind: str, who: str, cost: int, limit: int) -> Budget:
         """Take `cost` from the caller's budget if it fits; `allowed` is False when it does not
         (nothing is taken then)."""
