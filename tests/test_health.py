@@ -3,7 +3,6 @@ and answers quickly whatever state Redis is in (every Redis client has timeouts)
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from network.app import create_app
 from network.config import Settings
+from tests.support.hanging import hanging_redis
 
 READY = {"status": "ok", "database": "ok", "redis": "ok", "migrations": "ok"}
 # Port 1 on the loopback: nothing listens, the connection is refused at once.
@@ -62,21 +62,12 @@ async def test_a_hanging_redis_costs_at_most_the_redis_timeout(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     # A server that accepts connections and never answers: only a read timeout ends the wait.
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read(-1)
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    hanging = settings.model_copy(
-        update={"redis_url": f"redis://127.0.0.1:{port}/0", "redis_timeout_seconds": 0.3}
-    )
-    try:
+    async with hanging_redis() as url:
+        hanging = settings.model_copy(update={"redis_url": url, "redis_timeout_seconds": 0.3})
         async with client_for(hanging, session_factory) as client:
             started = time.monotonic()
             response = await client.get("/readyz")
             elapsed = time.monotonic() - started
-    finally:
-        server.close()
     assert (response.status_code, response.json()["redis"]) == (503, "unavailable")
     assert elapsed < 1.5
 

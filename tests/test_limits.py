@@ -17,6 +17,7 @@ from network.jobs import JobQueue, arq_redis
 from network.kit.owed import Job
 from network.limits import BodySizeLimit
 from tests.support.database import StatementCounter
+from tests.support.hanging import hanging_redis
 from workers import main as worker_main
 
 GRAPHQL_LIMIT = Settings.model_fields["max_graphql_body_bytes"].default
@@ -250,21 +251,9 @@ async def test_a_portal_post_is_not_watched() -> None:
 
 @pytest.fixture
 async def silent_redis() -> AsyncIterator[str]:
-    """A server that accepts connections and never answers: a hanging Redis."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await server.wait_closed()
+    """A hanging Redis (tests/support/hanging.py)."""
+    async with hanging_redis() as url:
+        yield url
 
 
 async def test_the_job_queue_gives_up_on_a_hanging_redis(silent_redis: str) -> None:

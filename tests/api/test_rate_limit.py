@@ -3,7 +3,6 @@ without a token, refused with RATE_LIMITED when spent, and let through when Redi
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from network.kit.enums import Role
 from network.members import service as members
 from tests.support.config import REDIS_URL
 from tests.support.factories import Factory
+from tests.support.hanging import hanging_redis
 
 RATE_LIMIT = "{ rateLimit { cost limit remaining resetAt } }"
 PAGE_OF_20 = "{ members { totalCount } }"  # costs its default page: 20
@@ -214,25 +214,6 @@ async def test_redis_keys_name_nobody(
     for secret in ("192.0.2.44", user.email, token, str(user.id)):
         assert not any(secret in key for key in keys), secret
     assert all(0 < ttl <= WINDOW_SECONDS + 1 for ttl in ttls)
-
-
-@asynccontextmanager
-async def hanging_redis() -> AsyncIterator[str]:
-    """A server that accepts connections and never answers: a Redis that hangs."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await server.wait_closed()
 
 
 @pytest.mark.parametrize("outage", ["refused", "hanging"])

@@ -4,7 +4,6 @@ does not stop anyone signing in, and no email address is left in Redis keys or c
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +22,7 @@ from network.config import Settings
 from network.kit.enums import Role
 from tests.support.config import PASSWORD, REDIS_URL
 from tests.support.factories import Factory
+from tests.support.hanging import hanging_redis
 from tests.support.portal import partner_user, sign_in
 
 Clients = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -90,27 +90,6 @@ async def test_failures_from_elsewhere_do_not_lock_the_owner_out(
     async with clients("203.0.113.9") as home:
         assert (await sign_in(home, owner["email"], PASSWORD)).status_code == 303
         assert (await home.get("/portal/")).status_code == 200
-
-
-@asynccontextmanager
-async def hanging_redis() -> AsyncIterator[str]:
-    """A server that accepts connections and never answers: the URL of a hung Redis."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-        while await reader.read(4096):  # read what comes, answer nothing
-            pass
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await server.wait_closed()
 
 
 @pytest.mark.parametrize("redis", ["refused", "hanging"])

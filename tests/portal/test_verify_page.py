@@ -3,7 +3,6 @@ five languages: statuses, escaping, language choice, the rate limit."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from network.config import Settings
 from network.kit.ratelimit import VERIFY_LIMIT, rate_key
 from network.portal.public.pages import accepted_language, format_day, public_language
 from tests.support.factories import Factory
+from tests.support.hanging import hanging_redis
 from tests.support.training import Attended
 
 ISSUED = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
@@ -358,15 +358,10 @@ async def test_the_page_answers_when_redis_hangs(
     answers, after at most the Redis timeout (0.5 s by default)."""
     certificate = await _issued(session, make, attended)
 
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read(-1)  # accepts, never answers: only a read timeout ends the wait
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    hanging = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
-    assert hanging.redis_timeout_seconds <= 0.5  # the default the README promises
-    app = create_app(hanging, session_factory=session_factory)
-    try:
+    async with hanging_redis() as url:
+        hanging = settings.model_copy(update={"redis_url": url})
+        assert hanging.redis_timeout_seconds <= 0.5  # the default the README promises
+        app = create_app(hanging, session_factory=session_factory)
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(
@@ -374,7 +369,5 @@ async def test_the_page_answers_when_redis_hangs(
             ) as client,
         ):
             page = await client.get(f"/verify/{certificate.verification_code}")
-    finally:
-        server.close()
     assert page.status_code == 200
     assert "Map It" in page.text
