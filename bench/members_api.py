@@ -437,7 +437,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     spec = Spec(seed=args.seed)
     await ensure(args.database_url, spec, if_missing=not args.regenerate, quiet=False)
     tokens = tokens_for(spec.seed)
-    settings = Settings(database_url=args.database_url, graphql_max_page_size=100)
+    settings = Settings(database_url=args.database_url)
     engine = make_engine(args.database_url, pool_size=settings.db_pool_size)
     sessions = make_session_factory(engine)
     app = create_app(settings, session_factory=sessions)

@@ -36,7 +36,6 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     db_pool_size: int = 10
     graphql_max_depth: int = 12
-    graphql_max_page_size: int = 100
     # Limits paid before any work (README "Limits"): request bodies, then GraphQL documents.
     max_graphql_body_bytes: int = 1_000_000
     max_form_body_bytes: int = 64_000

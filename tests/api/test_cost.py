@@ -21,11 +21,12 @@ from network.api.core.cost import (
 from network.api.schema import schema
 from network.config import Settings
 from network.kit.enums import Role
+from network.kit.pagination import MAX_PAGE_SIZE
 from network.members import service as members
 from tests.support.factories import Factory
 
 SCHEMA = schema._schema
-MAX_PAGE = Settings.model_fields["graphql_max_page_size"].default
+MAX_PAGE = MAX_PAGE_SIZE
 MAX_COST = Settings.model_fields["graphql_max_cost"].default
 BUDGET = Settings.model_fields["graphql_cost_budget_per_hour"].default
 NESTED = "members(first: 100) { edges { node { contacts(first: 100) { edges { node { id } } } } } }"

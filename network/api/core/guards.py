@@ -23,6 +23,7 @@ from network.api.core.budget import Budget, uncounted
 from network.api.core.context import Context
 from network.api.core.cost import MINIMUM_COST, estimate
 from network.auth.throttle import client_of
+from network.kit.pagination import MAX_PAGE_SIZE
 
 logger = logging.getLogger("network.api")
 
@@ -159,7 +160,7 @@ class CostLimit(SchemaExtension):
             execution.graphql_document,
             execution.operation_name,
             execution.variables,
-            context.settings.graphql_max_page_size,
+            MAX_PAGE_SIZE,  # what the resolvers enforce (network.kit.pagination)
         )
         limit, maximum = self._limits(context)
         if cost > maximum:
