@@ -3,6 +3,7 @@
 from network.audit.models import AuditEvent
 from network.auth.models import ApiToken, LoginLink, PortalSignIn, User
 from network.certificates.models import Certificate, CertificateCounter
+from network.consent.models import ConsentEvent
 from network.contacts.models import Contact
 from network.db import Base
 from network.initiatives.models import Initiative
@@ -10,6 +11,11 @@ from network.meetings.models import MeetingInvitation, MeetingReminder, NetworkM
 from network.members.models import Member
 from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxReceipt
 from network.partners.models import Partner
+from network.privacy.models import (
+    PersonalDataExport,
+    RetentionRule,
+    SuppressedAddress,
+)
 from network.programme.models import Cohort, CohortMember, StepProgress
 from network.training.models import Booking, Course, TrainingSession
 
@@ -22,6 +28,7 @@ __all__ = [
     "CertificateCounter",
     "Cohort",
     "CohortMember",
+    "ConsentEvent",
     "Contact",
     "Course",
     "Initiative",
@@ -34,8 +41,11 @@ __all__ = [
     "OutboxMessage",
     "OutboxReceipt",
     "Partner",
+    "PersonalDataExport",
     "PortalSignIn",
+    "RetentionRule",
     "StepProgress",
+    "SuppressedAddress",
     "TrainingSession",
     "User",
 ]

@@ -71,39 +71,24 @@ def redis_settings(settings: Settings) -> RedisSettings:
     return redis
 
 
+def owed_job(name: Job, function: Callable[..., Awaitable[Any]]) -> Any:
+    """A job that work in PostgreSQL is owed to: no stored result (a finished job's id can be
+    used again at once) and three tries (each run is idempotent in PostgreSQL)."""
+    return func(job(function), name=name.value, keep_result=0, max_tries=3)
+
+
 def settings_for(settings: Settings) -> dict[str, Any]:
     """The arq Worker's arguments for these settings."""
     return {
         "functions": [
             func(ping, name=Job.PING.value),
-            # No stored result: a finished job's id can be used again at once.
-            func(
-                job(outbox.deliver_outbox),
-                name=Job.DELIVER_OUTBOX.value,
-                keep_result=0,
-                max_tries=3,
-            ),
-            # Attendance marked ATTENDED: issue the certificates owed (idempotent in PostgreSQL).
-            func(
-                job(certificates.issue_certificates),
-                name=Job.ISSUE_CERTIFICATES.value,
-                keep_result=0,
-                max_tries=3,
-            ),
+            owed_job(Job.DELIVER_OUTBOX, outbox.deliver_outbox),
+            # Attendance marked ATTENDED: issue the certificates owed.
+            owed_job(Job.ISSUE_CERTIFICATES, certificates.issue_certificates),
             # Sign-in and reset links asked for by address: the lookup happens here, not in
             # the request (the ask's id makes a second run a no-op).
-            func(
-                job(signin.send_login_link),
-                name=Job.SEND_LOGIN_LINK.value,
-                keep_result=0,
-                max_tries=3,
-            ),
-            func(
-                job(signin.send_password_reset),
-                name=Job.SEND_PASSWORD_RESET.value,
-                keep_result=0,
-                max_tries=3,
-            ),
+            owed_job(Job.SEND_LOGIN_LINK, signin.send_login_link),
+            owed_job(Job.SEND_PASSWORD_RESET, signin.send_password_reset),
         ],
         "cron_jobs": [
             cron(

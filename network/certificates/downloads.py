@@ -78,6 +78,7 @@ async def session_zip(
                 Certificate.session_id == session_id,
                 Certificate.status != CertificateStatus.SUPERSEDED,
                 Certificate.id.in_(visible),
+                Certificate.pdf.is_not(None),  # an erased holder's PDF is gone
             )
             .order_by(Certificate.number)
         )
@@ -87,5 +88,5 @@ async def session_zip(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for number, document in rows:
-            archive.writestr(f"{number}.pdf", document)
+            archive.writestr(f"{number}.pdf", document or b"")
     return buffer.getvalue()

@@ -179,7 +179,7 @@ def snapshot_of(certificate: Certificate, network_name: str) -> CertificateSnaps
     """What the PDF of a certificate shows."""
     return CertificateSnapshot(
         network_name=network_name,
-        holder_name=certificate.holder_name,
+        holder_name=certificate.holder_name or "",  # None only once the holder is erased
         course_title=certificate.course_title,
         date_text=certificate.session_date_text,
         cpd_hours=str(certificate.cpd_hours),
@@ -211,7 +211,9 @@ async def owe_email(session: AsyncSession, certificate: Certificate, contact: Co
         },
         dedup_key=f"certificate:{certificate.id}",
         contact_id=contact.id,
-        attachments=[Attachment(f"{certificate.number}.pdf", "application/pdf", certificate.pdf)],
+        attachments=[
+            Attachment(f"{certificate.number}.pdf", "application/pdf", certificate.pdf or b"")
+        ],
     )
 
 

@@ -51,7 +51,8 @@ class Certificate(Base):
         ForeignKey("training_sessions.id", ondelete="RESTRICT")
     )
     contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"))
-    holder_name: Mapped[str] = mapped_column(String(300))
+    # NULL once the holder is erased: verification then says "holder's name withheld".
+    holder_name: Mapped[str | None] = mapped_column(String(300))
     course_title: Mapped[str] = mapped_column(String(200))
     session_starts_at: Mapped[datetime]
     session_ends_at: Mapped[datetime]
@@ -59,7 +60,8 @@ class Certificate(Base):
     cpd_hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     language: Mapped[str] = mapped_column(String(2))
     issued_at: Mapped[datetime] = created_at_column()
-    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # NULL once the holder is erased (the PDF carries the name); sha256 stays as the record.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[CertificateStatus] = mapped_column(
         enum_column_type(CertificateStatus), default=CertificateStatus.VALID

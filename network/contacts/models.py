@@ -47,5 +47,7 @@ class Contact(Base):
         ARRAY(String(40)), default=list, server_default="{}"
     )
     archived_at: Mapped[datetime | None]
+    # Set once, by erasure (network/privacy/erasure.py): the person is anonymised for good.
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()

@@ -8,6 +8,47 @@ import enum
 EMAIL_KINDS = ("programme", "training", "newsletter")
 
 
+class ConsentPurpose(enum.StrEnum):
+    """What a person may agree to be written to about (the consent ledger's purposes).
+
+    Each is one opt-out kind of email (EMAIL_KINDS): `Contact.email_opt_outs` holds the kinds
+    whose purpose the person has currently withdrawn, derived from the ledger."""
+
+    NETWORK_NEWS = "NETWORK_NEWS"
+    MEETING_INVITATIONS = "MEETING_INVITATIONS"
+    TRAINING_OFFERS = "TRAINING_OFFERS"
+
+    @property
+    def kind(self) -> str:
+        """The opt-out kind of email (OutboxMessage.kind) this purpose covers."""
+        return _PURPOSE_KINDS[self]
+
+    @classmethod
+    def of_kind(cls, kind: str) -> ConsentPurpose:
+        """The purpose that covers an opt-out kind of email."""
+        return next(purpose for purpose, k in _PURPOSE_KINDS.items() if k == kind)
+
+
+_PURPOSE_KINDS = {
+    ConsentPurpose.NETWORK_NEWS: "newsletter",
+    ConsentPurpose.MEETING_INVITATIONS: "programme",
+    ConsentPurpose.TRAINING_OFFERS: "training",
+}
+TRANSACTIONAL = "TRANSACTIONAL"  # the purpose of an email that needs no consent
+
+
+class ConsentChannel(enum.StrEnum):
+    """How a person gave or withdrew consent."""
+
+    FORM = "FORM"  # a form the person filled in (the portal)
+    EMAIL_LINK = "EMAIL_LINK"  # an unsubscribe link or List-Unsubscribe in an email
+    PHONE = "PHONE"  # told a liaison manager or partner on the phone
+    EMAIL = "EMAIL"  # wrote to us
+    IN_PERSON = "IN_PERSON"  # told us at an event
+    IMPORT = "IMPORT"  # came with an imported list
+    MIGRATION = "MIGRATION"  # carried over from the opt-outs kept before the ledger
+
+
 class Network(enum.StrEnum):
     """The two member networks."""
 

@@ -56,6 +56,10 @@ class OutboxMessage(Base):
         ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )
     kind: Mapped[str | None] = mapped_column(String(40))
+    # Why we write: a ConsentPurpose, or TRANSACTIONAL for what needs no consent.
+    purpose: Mapped[str] = mapped_column(
+        String(40), default="TRANSACTIONAL", server_default="TRANSACTIONAL"
+    )
     context: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     attachment_count: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     status: Mapped[OutboxStatus] = mapped_column(

@@ -27,7 +27,7 @@ from network.auth.principal import Principal
 from network.config import get_settings
 from network.db import utcnow
 from network.kit.emails import MAX_INPUT, InvalidEmail, lookup_email, normalize_email
-from network.kit.enums import EMAIL_KINDS
+from network.kit.enums import EMAIL_KINDS, TRANSACTIONAL, ConsentPurpose
 from network.kit.errors import DomainError, NotFound
 from network.kit.loading import rows_by_id
 from network.kit.owed import Job, owe, take_owed
@@ -247,6 +247,7 @@ def _validated(
         "to_email": address,
         "last_error": error,
         "kind": kind,
+        "purpose": TRANSACTIONAL if kind is None else ConsentPurpose.of_kind(kind).value,
         "context": plain,
         "dedup_key": dedup_key,
     }
