@@ -47,14 +47,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def created_at_column() -> Mapped[datetime]:
-    """A creation timestamp (set in Python so a flushed object needs no reload)."""
-    return mapped_column(default=utcnow, server_default=func.now())
+def created_at_column(info: dict[str, Any] | None = None) -> Mapped[datetime]:
+    """A creation timestamp (set in Python so a flushed object needs no reload); `info` is
+    the column's tag in the register of personal data (network/kit/pii.py)."""
+    return mapped_column(default=utcnow, server_default=func.now(), info=info or {})
 
 
-def updated_at_column() -> Mapped[datetime]:
-    """A last-change timestamp, bumped on every ORM update."""
-    return mapped_column(default=utcnow, server_default=func.now(), onupdate=utcnow)
+def updated_at_column(info: dict[str, Any] | None = None) -> Mapped[datetime]:
+    """A last-change timestamp, bumped on every ORM update (`info`: as created_at_column)."""
+    return mapped_column(
+        default=utcnow, server_default=func.now(), onupdate=utcnow, info=info or {}
+    )
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

@@ -12,6 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from network.db import Base, created_at_column, uuid_pk
 from network.kit.columns import enum_column_type
 from network.kit.enums import Role
+from network.kit.pii import (
+    ROW_WRITTEN,
+    UNTIL_EXPIRY,
+    Category,
+    Erase,
+    not_personal,
+    personal,
+)
+
+_ACCOUNT = "to let the person sign in and to know who did what"
+_USER_KEPT = "while the user may sign in; a member user is anonymised with its contact"
+_SESSION = "to keep a signed-in person signed in, and to end it"
 
 
 class User(Base):
@@ -20,8 +32,14 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(
+        String(320),
+        unique=True,
+        info=personal(Category.ACCOUNT, _ACCOUNT, _USER_KEPT, Erase.REPLACE),
+    )
+    name: Mapped[str] = mapped_column(
+        String(200), info=personal(Category.IDENTITY, _ACCOUNT, _USER_KEPT, Erase.REPLACE)
+    )
     role: Mapped[Role] = mapped_column(enum_column_type(Role))
     partner_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
@@ -29,11 +47,18 @@ class User(Base):
     contact_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(
+        String(255), info=personal(Category.ACCOUNT, _ACCOUNT, _USER_KEPT)
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
     # The portal language the user last chose (en, cy or fr); None until they choose one.
-    language: Mapped[str | None] = mapped_column(String(2))
-    created_at: Mapped[datetime] = created_at_column()
+    language: Mapped[str | None] = mapped_column(
+        String(2),
+        info=personal(
+            Category.ACCOUNT, "to show the portal in the chosen language", _USER_KEPT, Erase.KEEP
+        ),
+    )
+    created_at: Mapped[datetime] = created_at_column(not_personal(ROW_WRITTEN))
 
 
 class ApiToken(Base):
@@ -46,15 +71,29 @@ class ApiToken(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    token_hash: Mapped[bytes] = mapped_column(
+        LargeBinary(32), unique=True, info=not_personal("the SHA-256 of a random token")
+    )
     # "ncrm_" and the next 8 characters: names the token in `network tokens list` without being
     # usable; None for tokens issued before it was kept.
-    prefix: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime] = created_at_column()
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    prefix: Mapped[str | None] = mapped_column(
+        String(16), info=not_personal("the first characters of a random token")
+    )
+    created_at: Mapped[datetime] = created_at_column(
+        personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE)
+    )
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        info=personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE),
+    )
     # Written at most once a minute per token (network.auth.service.TOUCH_INTERVAL).
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        info=personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE),
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(
+        info=personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE)
+    )
 
 
 class PortalSignIn(Base):
@@ -66,9 +105,17 @@ class PortalSignIn(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = created_at_column()
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column(
+        personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE)
+    )
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        info=personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE),
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        info=personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE),
+    )
 
 
 SIGN_IN = "SIGN_IN"
@@ -85,9 +132,24 @@ class LoginLink(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    token_hash: Mapped[bytes] = mapped_column(
+        LargeBinary(32), unique=True, info=not_personal("the SHA-256 of a random token")
+    )
     # SIGN_IN (a member's sign-in link) or PASSWORD_RESET (a portal user's reset link).
-    purpose: Mapped[str] = mapped_column(String(20), default=SIGN_IN, server_default=SIGN_IN)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = created_at_column()
+    purpose: Mapped[str] = mapped_column(
+        String(20),
+        default=SIGN_IN,
+        server_default=SIGN_IN,
+        info=not_personal("which kind of link: SIGN_IN or PASSWORD_RESET"),
+    )
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        info=personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE),
+    )
+    used_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        info=personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE),
+    )
+    created_at: Mapped[datetime] = created_at_column(
+        personal(Category.ACCOUNT, _SESSION, UNTIL_EXPIRY, Erase.DELETE)
+    )

@@ -12,6 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from network.certificates.enums import CertificateStatus
 from network.db import Base, created_at_column, uuid_pk
 from network.kit.columns import enum_column_type
+from network.kit.pii import WITH_HISTORY, Category, Erase, not_personal, personal
+
+_CERTIFIED = "what the certificate certifies, for its holder and anyone verifying it"
+_KEPT = f"{WITH_HISTORY}; verification keeps answering after erasure, the name withheld"
+
+
+def _certified() -> dict[str, object]:
+    return personal(Category.TRAINING, _CERTIFIED, _KEPT, Erase.KEEP)
 
 
 class CertificateCounter(Base):
@@ -44,30 +52,45 @@ class Certificate(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    number: Mapped[str] = mapped_column(String(20), unique=True)
-    verification_code: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(
+        String(20), unique=True, info=not_personal("a sequential number per year")
+    )
+    verification_code: Mapped[str] = mapped_column(
+        String(64), unique=True, info=not_personal("a random code printed on the certificate")
+    )
     booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"))
     session_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("training_sessions.id", ondelete="RESTRICT")
     )
     contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"))
     # NULL once the holder is erased: verification then says "holder's name withheld".
-    holder_name: Mapped[str | None] = mapped_column(String(300))
-    course_title: Mapped[str] = mapped_column(String(200))
-    session_starts_at: Mapped[datetime]
-    session_ends_at: Mapped[datetime]
-    session_date_text: Mapped[str] = mapped_column(String(200))
+    holder_name: Mapped[str | None] = mapped_column(
+        String(300), info=personal(Category.IDENTITY, _CERTIFIED, _KEPT)
+    )
+    course_title: Mapped[str] = mapped_column(String(200), info=_certified())
+    session_starts_at: Mapped[datetime] = mapped_column(info=_certified())
+    session_ends_at: Mapped[datetime] = mapped_column(info=_certified())
+    session_date_text: Mapped[str] = mapped_column(String(200), info=_certified())
     cpd_hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
-    language: Mapped[str] = mapped_column(String(2))
-    issued_at: Mapped[datetime] = created_at_column()
+    language: Mapped[str] = mapped_column(String(2), info=_certified())
+    issued_at: Mapped[datetime] = created_at_column(_certified())
     # NULL once the holder is erased (the PDF carries the name); sha256 stays as the record.
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes | None] = mapped_column(
+        LargeBinary, deferred=True, info=personal(Category.TRAINING, _CERTIFIED, _KEPT)
+    )
+    sha256: Mapped[str] = mapped_column(
+        String(64), info=not_personal("a digest of the PDF: the record that it never changed")
+    )
     status: Mapped[CertificateStatus] = mapped_column(
         enum_column_type(CertificateStatus), default=CertificateStatus.VALID
     )
-    revoked_at: Mapped[datetime | None]
-    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(info=_certified())
+    revoked_reason: Mapped[str | None] = mapped_column(
+        Text,
+        info=personal(
+            Category.TRAINING, "why a certificate was revoked (free text)", _KEPT, Erase.SCRUB
+        ),
+    )
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("certificates.id", ondelete="RESTRICT")
     )

@@ -35,4 +35,6 @@ class ConsentEvent(Base):
     recorded_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    recorded_at: Mapped[datetime] = created_at_column()
+    recorded_at: Mapped[datetime] = created_at_column(
+        personal(Category.CONSENT, _CONSENT, _KEPT, Erase.KEEP)
+    )

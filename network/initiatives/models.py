@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from network.db import Base, created_at_column, updated_at_column, uuid_pk
 from network.kit.columns import enum_column_type
 from network.kit.enums import StarStep
+from network.kit.pii import WITH_HISTORY, Category, Erase, personal
 
 
 class Initiative(Base):
@@ -29,7 +30,15 @@ class Initiative(Base):
         ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(
+        Text,
+        info=personal(
+            Category.PROGRAMME,
+            "a member's case study, shared with the network (free text may name its people)",
+            WITH_HISTORY,
+            Erase.SCRUB,
+        ),
+    )
     star_step: Mapped[StarStep | None] = mapped_column(enum_column_type(StarStep))
     four_cos: Mapped[list[str]] = mapped_column(
         ARRAY(String(32)), default=list, server_default="{}"

@@ -24,6 +24,26 @@ from sqlalchemy.orm import Mapped, mapped_column
 from network.db import Base, created_at_column, updated_at_column, uuid_pk
 from network.kit.columns import enum_column_type
 from network.kit.enums import MeetingStatus, Network, RsvpResponse, StarStep
+from network.kit.pii import (
+    ROW_WRITTEN,
+    WITH_HISTORY,
+    Category,
+    Erase,
+    not_personal,
+    personal,
+)
+
+_FREE_TEXT = "what staff wrote for the invitees (free text may name someone)"
+
+
+def _answers() -> dict[str, object]:
+    return personal(
+        Category.PROGRAMME,
+        "who was invited to which meeting and what they answered",
+        WITH_HISTORY,
+        Erase.KEEP,
+    )
+
 
 DEFAULT_REMINDER_OFFSETS = (10080, 1440)  # 7 days and 1 day before the start, in minutes
 
@@ -56,25 +76,33 @@ class NetworkMeeting(Base):
     )
     network: Mapped[Network] = mapped_column(enum_column_type(Network))
     after_step: Mapped[StarStep] = mapped_column(enum_column_type(StarStep))
-    title: Mapped[str] = mapped_column(String(200))
-    starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
-    time_zone: Mapped[str] = mapped_column(String(64))
-    venue: Mapped[str | None] = mapped_column(String(500))
-    online_url: Mapped[str | None] = mapped_column(String(2000))
-    agenda: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(200), info=not_personal("the meeting's title"))
+    starts_at: Mapped[datetime] = mapped_column(info=not_personal("when the meeting is"))
+    ends_at: Mapped[datetime] = mapped_column(info=not_personal("when the meeting is"))
+    time_zone: Mapped[str] = mapped_column(String(64), info=not_personal("an IANA zone"))
+    venue: Mapped[str | None] = mapped_column(String(500), info=not_personal("a place"))
+    online_url: Mapped[str | None] = mapped_column(
+        String(2000), info=not_personal("the meeting's link")
+    )
+    agenda: Mapped[str | None] = mapped_column(
+        Text, info=personal(Category.PROGRAMME, _FREE_TEXT, WITH_HISTORY, Erase.SCRUB)
+    )
     reminder_offsets_minutes: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     status: Mapped[MeetingStatus] = mapped_column(
         enum_column_type(MeetingStatus), default=MeetingStatus.SCHEDULED
     )
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
-    cancelled_at: Mapped[datetime | None]
-    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(
+        info=not_personal("when the meeting was cancelled")
+    )
+    cancellation_reason: Mapped[str | None] = mapped_column(
+        Text, info=personal(Category.PROGRAMME, _FREE_TEXT, WITH_HISTORY, Erase.SCRUB)
+    )
     created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = created_at_column()
-    updated_at: Mapped[datetime] = updated_at_column()
+    created_at: Mapped[datetime] = created_at_column(not_personal(ROW_WRITTEN))
+    updated_at: Mapped[datetime] = updated_at_column(not_personal(ROW_WRITTEN))
 
 
 class MeetingInvitation(Base):
@@ -91,8 +119,8 @@ class MeetingInvitation(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     response: Mapped[RsvpResponse | None] = mapped_column(enum_column_type(RsvpResponse))
-    responded_at: Mapped[datetime | None]
-    invited_at: Mapped[datetime] = created_at_column()
+    responded_at: Mapped[datetime | None] = mapped_column(info=_answers())
+    invited_at: Mapped[datetime] = created_at_column(_answers())
 
 
 class MeetingReminder(Base):
@@ -127,9 +155,9 @@ class MeetingReminder(Base):
         ForeignKey("meeting_invitations.id", ondelete="CASCADE"), index=True
     )
     offset_minutes: Mapped[int]
-    due_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(info=not_personal("when the reminder is due"))
     status: Mapped[ReminderStatus] = mapped_column(
         enum_column_type(ReminderStatus), default=ReminderStatus.PLANNED
     )
-    sent_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = created_at_column()
+    sent_at: Mapped[datetime | None] = mapped_column(info=not_personal("when it was owed"))
+    created_at: Mapped[datetime] = created_at_column(not_personal(ROW_WRITTEN))

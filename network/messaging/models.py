@@ -13,6 +13,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from network.db import Base, created_at_column, updated_at_column, uuid_pk
 from network.kit.columns import enum_column_type
+from network.kit.pii import ROW_WRITTEN, Category, Erase, not_personal, personal
+
+_SENT = "to deliver the emails owed to the person, and to show staff what was sent"
+_BODIES = "delivered: for 90 days (retention rule OUTBOX_BODIES), then pruned"
+_RECORD = "as long as the outbox row: when and whether an email went out"
+
+
+def _record() -> dict[str, Any]:
+    return personal(Category.COMMUNICATION, _SENT, _RECORD, Erase.KEEP)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -48,30 +57,48 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
-    template: Mapped[str] = mapped_column(String(100))
-    language: Mapped[str] = mapped_column(String(2))
-    to_email: Mapped[str] = mapped_column(String(320))
+    dedup_key: Mapped[str] = mapped_column(
+        String(300), unique=True, info=not_personal("what the email is about, by ids")
+    )
+    template: Mapped[str] = mapped_column(String(100), info=not_personal("a template's name"))
+    language: Mapped[str] = mapped_column(String(2), info=_record())
+    to_email: Mapped[str] = mapped_column(
+        String(320), info=personal(Category.COMMUNICATION, _SENT, _RECORD, Erase.REPLACE)
+    )
     contact_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )
-    kind: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str | None] = mapped_column(
+        String(40), info=not_personal("programme, training or newsletter")
+    )
     # Why we write: a ConsentPurpose, or TRANSACTIONAL for what needs no consent.
     purpose: Mapped[str] = mapped_column(
-        String(40), default="TRANSACTIONAL", server_default="TRANSACTIONAL"
+        String(40),
+        default="TRANSACTIONAL",
+        server_default="TRANSACTIONAL",
+        info=not_personal("a consent purpose, or TRANSACTIONAL"),
     )
-    context: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(
+        JSONB,
+        default=dict,
+        info=personal(Category.COMMUNICATION, _SENT, _BODIES, Erase.SCRUB),
+    )
     attachment_count: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column_type(OutboxStatus), default=OutboxStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     max_attempts: Mapped[int] = mapped_column(Integer)
-    next_attempt_at: Mapped[datetime]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = created_at_column()
-    updated_at: Mapped[datetime] = updated_at_column()
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        info=not_personal("when delivery is tried next: bookkeeping")
+    )
+    # The SMTP server's refusal may quote the address.
+    last_error: Mapped[str | None] = mapped_column(
+        Text, info=personal(Category.COMMUNICATION, _SENT, _RECORD, Erase.SCRUB)
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(info=_record())
+    created_at: Mapped[datetime] = created_at_column(_record())
+    updated_at: Mapped[datetime] = updated_at_column(not_personal(ROW_WRITTEN))
 
 
 class OutboxAttachment(Base):
@@ -83,9 +110,13 @@ class OutboxAttachment(Base):
         ForeignKey("outbox_messages.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(200))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    filename: Mapped[str] = mapped_column(
+        String(200), info=personal(Category.COMMUNICATION, _SENT, _BODIES, Erase.DELETE)
+    )
+    content_type: Mapped[str] = mapped_column(String(200), info=not_personal("a MIME type"))
+    content: Mapped[bytes] = mapped_column(
+        LargeBinary, info=personal(Category.COMMUNICATION, _SENT, _BODIES, Erase.DELETE)
+    )
 
 
 class OutboxReceipt(Base):
@@ -100,5 +131,7 @@ class OutboxReceipt(Base):
     __tablename__ = "outbox_receipts"
 
     message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    accepted_at: Mapped[datetime]
-    reply: Mapped[str] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(info=_record())
+    reply: Mapped[str] = mapped_column(
+        Text, info=personal(Category.COMMUNICATION, _SENT, _RECORD, Erase.SCRUB)
+    )

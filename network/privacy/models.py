@@ -11,6 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from network.db import Base, created_at_column, updated_at_column, uuid_pk
 from network.kit.columns import enum_column_type
+from network.kit.pii import ROW_WRITTEN, Category, Erase, not_personal, personal
+
+_EXPORT = "to give a person everything held about them, on request"
+_EXPORT_KEPT = "the ZIP for 7 days; the record of the request as long as the contact"
+
+
+def _export() -> dict[str, object]:
+    return personal(Category.ACCESS, _EXPORT, _EXPORT_KEPT, Erase.DELETE)
 
 
 class ExportStatus(enum.StrEnum):
@@ -39,13 +47,15 @@ class PersonalDataExport(Base):
     status: Mapped[ExportStatus] = mapped_column(
         enum_column_type(ExportStatus), default=ExportStatus.PENDING
     )
-    requested_at: Mapped[datetime] = created_at_column()
-    ready_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None]
-    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    requested_at: Mapped[datetime] = created_at_column(_export())
+    ready_at: Mapped[datetime | None] = mapped_column(info=_export())
+    expires_at: Mapped[datetime | None] = mapped_column(info=_export())
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, info=_export())
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64), info=not_personal("a digest"))
+    error: Mapped[str | None] = mapped_column(
+        Text, info=not_personal("why the job failed, written without personal data")
+    )
 
 
 class RetentionRuleKind(enum.StrEnum):
@@ -95,6 +105,15 @@ class SuppressedAddress(Base):
 
     __tablename__ = "suppressed_addresses"
 
-    address_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    reason: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = created_at_column()
+    address_sha256: Mapped[str] = mapped_column(
+        String(64),
+        primary_key=True,
+        info=personal(
+            Category.CONTACT,
+            "never to write to an erased person again (only a digest of the address)",
+            "for good",
+            Erase.KEEP,
+        ),
+    )
+    reason: Mapped[str] = mapped_column(String(40), info=not_personal("e.g. erased"))
+    created_at: Mapped[datetime] = created_at_column(not_personal(ROW_WRITTEN))

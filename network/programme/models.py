@@ -11,6 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from network.db import Base, created_at_column, updated_at_column, uuid_pk
 from network.kit.columns import enum_column_type
 from network.kit.enums import Network, StarStep, StepStatus
+from network.kit.pii import (
+    ROW_WRITTEN,
+    WITH_HISTORY,
+    Category,
+    Erase,
+    not_personal,
+    personal,
+)
+
+_NOTES = "the member's progress through the star (free text may name its people)"
 
 
 class Cohort(Base):
@@ -55,12 +65,16 @@ class StepProgress(Base):
     )
     step: Mapped[StarStep] = mapped_column(enum_column_type(StarStep))
     status: Mapped[StepStatus] = mapped_column(enum_column_type(StepStatus))
-    started_on: Mapped[date | None]
-    completed_on: Mapped[date | None]
-    notes: Mapped[str | None] = mapped_column(Text)
-    action_plan: Mapped[str | None] = mapped_column(Text)
+    started_on: Mapped[date | None] = mapped_column(info=not_personal("the member's dates"))
+    completed_on: Mapped[date | None] = mapped_column(info=not_personal("the member's dates"))
+    notes: Mapped[str | None] = mapped_column(
+        Text, info=personal(Category.PROGRAMME, _NOTES, WITH_HISTORY, Erase.SCRUB)
+    )
+    action_plan: Mapped[str | None] = mapped_column(
+        Text, info=personal(Category.PROGRAMME, _NOTES, WITH_HISTORY, Erase.SCRUB)
+    )
     updated_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = created_at_column()
-    updated_at: Mapped[datetime] = updated_at_column()
+    created_at: Mapped[datetime] = created_at_column(not_personal(ROW_WRITTEN))
+    updated_at: Mapped[datetime] = updated_at_column(not_personal(ROW_WRITTEN))

@@ -22,7 +22,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from network.db import Base, created_at_column, updated_at_column, uuid_pk
 from network.kit.columns import enum_column_type
+from network.kit.pii import (
+    ROW_WRITTEN,
+    WITH_HISTORY,
+    Category,
+    Erase,
+    not_personal,
+    personal,
+)
 from network.training.enums import BookingStatus, CourseFormat, TrainingSessionStatus
+
+
+def _history() -> dict[str, object]:
+    return personal(
+        Category.TRAINING,
+        "the person's training record: bookings, waiting lists, attendance, CPD hours",
+        WITH_HISTORY,
+        Erase.KEEP,
+    )
 
 
 class Course(Base):
@@ -73,12 +90,29 @@ class TrainingSession(Base):
     online_url: Mapped[str | None] = mapped_column(String(500))
     capacity: Mapped[int] = mapped_column(Integer)
     booking_deadline: Mapped[datetime | None]
-    trainer: Mapped[str | None] = mapped_column(String(200))
+    # The trainer is not a contact: their name is shown to attendees, as they agreed.
+    trainer: Mapped[str | None] = mapped_column(
+        String(200),
+        info=personal(
+            Category.IDENTITY,
+            "to tell attendees who trains them",
+            "as long as the session's record",
+            Erase.KEEP,
+        ),
+    )
     status: Mapped[TrainingSessionStatus] = mapped_column(
         enum_column_type(TrainingSessionStatus), default=TrainingSessionStatus.SCHEDULED
     )
     cancelled_at: Mapped[datetime | None]
-    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    cancellation_reason: Mapped[str | None] = mapped_column(
+        Text,
+        info=personal(
+            Category.TRAINING,
+            "to tell those booked why a session was cancelled (free text may name someone)",
+            WITH_HISTORY,
+            Erase.SCRUB,
+        ),
+    )
     reserved_cohort_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("cohorts.id", ondelete="RESTRICT"), index=True
     )
@@ -128,13 +162,18 @@ class Booking(Base):
     booked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    booked_at: Mapped[datetime] = created_at_column()
-    promoted_at: Mapped[datetime | None]
-    cancelled_at: Mapped[datetime | None]
-    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    booked_at: Mapped[datetime] = created_at_column(_history())
+    promoted_at: Mapped[datetime | None] = mapped_column(info=_history())
+    cancelled_at: Mapped[datetime | None] = mapped_column(info=_history())
+    cancellation_reason: Mapped[str | None] = mapped_column(
+        Text,
+        info=personal(Category.TRAINING, "why a booking was cancelled (free text)", WITH_HISTORY),
+    )
     cancelled_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    attendance_marked_at: Mapped[datetime | None]
-    reminder_queued_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = updated_at_column()
+    attendance_marked_at: Mapped[datetime | None] = mapped_column(info=_history())
+    reminder_queued_at: Mapped[datetime | None] = mapped_column(
+        info=not_personal("when the reminder was owed: bookkeeping of the outbox")
+    )
+    updated_at: Mapped[datetime] = updated_at_column(not_personal(ROW_WRITTEN))
