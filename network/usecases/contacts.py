@@ -5,14 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.policy import require_manager
 from network.auth.principal import Principal
 from network.auth.service import end_contact_access, restore_contact_access
+from network.consent import service as consent
 from network.contacts import service as contacts
 from network.contacts.models import Contact
+from network.kit.enums import ConsentChannel, ConsentPurpose
+from network.kit.sentinel import UNSET
 from network.meetings import membership
 
 
@@ -46,8 +50,44 @@ async def create_contact(
         consent_method=consent_method,
         email_opt_outs=email_opt_outs,
     )
+    await _record_opt_out_changes(session, principal, contact, before=())
     await membership.invite_contact_to_upcoming_meetings(session, principal, contact_id=contact.id)
     return contact
+
+
+async def update_contact(
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: uuid.UUID | None,
+    **changes: Any,
+) -> Contact:
+    """Change some fields of a visible contact (contacts.update_contact: fields not given are
+    kept); a change of `email_opt_outs` is appended to the consent ledger as well."""
+    before: Sequence[str] = ()
+    if changes.get("email_opt_outs", UNSET) is not UNSET:
+        require_manager(principal, "id")
+        # Locked now, so no other change slips in between what was and what is.
+        found = await contacts.load_contact(session, principal, contact_id, "id")
+        before = tuple(found.email_opt_outs or ())
+    contact = await contacts.update_contact(session, principal, contact_id, **changes)
+    if changes.get("email_opt_outs", UNSET) is not UNSET:
+        await _record_opt_out_changes(session, principal, contact, before=before)
+    return contact
+
+
+async def _record_opt_out_changes(
+    session: AsyncSession, principal: Principal, contact: Contact, *, before: Sequence[str]
+) -> None:
+    """The opt-outs staff or a partner changed on a contact's form (API or portal), appended
+    to the consent ledger: a kind added is a withdrawal, a kind removed is consent given
+    again, each with channel FORM, recorded by the acting user, with the current wording."""
+    after = set(contact.email_opt_outs or ())
+    for purpose in ConsentPurpose:
+        was_out, is_out = purpose.kind in before, purpose.kind in after
+        if was_out != is_out:
+            await consent.record_consent(
+                session, principal, contact.id, purpose, not is_out, ConsentChannel.FORM
+            )
 
 
 async def archive_contact(

@@ -1,0 +1,1 @@
+"""The consent ledger in the API: a contact's consents and ledger, and `recordConsent`."""
