@@ -1,0 +1,1 @@
+"""Retention rules in GraphQL."""
