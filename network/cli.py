@@ -19,6 +19,7 @@ from network.kit.errors import DomainError
 
 if TYPE_CHECKING:
     from network.meetings.reminders import ReminderPass
+    from network.privacy.retention import RetentionPlan, RetentionRun
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +38,10 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(reminders_app, name="reminders")
 outbox_app = typer.Typer(help="The outbox of emails owed.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+privacy_app = typer.Typer(help="Personal data: the register, erasure.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+retention_app = typer.Typer(help="Retention of personal data.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 
 
 def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
@@ -350,6 +355,34 @@ def tokens_revoke(
     typer.echo(f"revoked {count} token(s) of {email}")
 
 
+@privacy_app.command("register")
+def privacy_register() -> None:
+    """Print the register of personal data as Markdown (for the records of processing)."""
+    from network.privacy.register import render_markdown
+
+    sys.stdout.write(render_markdown())
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    contact_id: str = typer.Argument(..., help="The contact's id (a UUID)."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)."),
+) -> None:
+    """Anonymise a contact in place, for good (see `erasePerson`)."""
+    import uuid
+
+    from network.privacy.erasure import erase_person
+
+    try:
+        raw = uuid.UUID(contact_id)
+    except ValueError:
+        typer.echo("error: CONTACT_ID: not a contact id (a UUID)", err=True)
+        raise typer.Exit(2) from None
+    result = _in_transaction(lambda s: erase_person(s, SYSTEM, raw, reason))
+    state = "was already erased" if result.already_erased else "erased"
+    typer.echo(f"contact {result.contact_id} {state} at {result.erased_at.isoformat()}")
+
+
 @reminders_app.command("send")
 def reminders_send() -> None:
     """One pass of due reminders, now."""
@@ -374,6 +407,78 @@ async def _meeting_reminders() -> ReminderPass:
         return await send_due_reminders(
             make_session_factory(engine, principal=SYSTEM),
             batch_size=settings.outbox_batch_size,
+            after_commit=jobs.flush,
+        )
+    finally:
+        await jobs.close()
+        await engine.dispose()
+
+
+def _print_plan(plan: RetentionPlan, *, ids: bool) -> None:
+    """The plan as a table: one line per partner, rule and kind of row."""
+    line = "{:<24} {:<18} {:>6}  {:<6} {:<16} {:>7}"
+    typer.echo(line.format("PARTNER", "RULE", "DAYS", "ACTION", "WHAT", "COUNT"))
+    for item in plan.lines:
+        partner = item.partner_slug or "(network-wide)"
+        rule = item.kind.value if item.kind else "EXPORT_EXPIRY"
+        days = str(item.days) if item.days is not None else "-"
+        what = item.what.value
+        typer.echo(line.format(partner, rule, days, item.action.value, what, item.count))
+        if ids:
+            for row_id in item.ids:
+                typer.echo(f"    {row_id}")
+
+
+@retention_app.command("report")
+def retention_report(
+    ids: bool = typer.Option(False, "--ids", help="List the id of every row, too."),
+) -> None:
+    """What the next retention run would do, per partner and rule, without doing it."""
+    from network.db import utcnow
+    from network.privacy.retention import plan
+
+    moment = utcnow()
+    found = _in_transaction(lambda s: plan(s, moment))
+    _print_plan(found, ids=ids)
+    typer.echo(
+        f"{found.total} row(s) would change at {moment:%Y-%m-%d %H:%M} UTC; nothing was changed"
+    )
+
+
+@retention_app.command("apply")
+def retention_apply(
+    yes: bool = typer.Option(False, "--yes", help="Do it without asking."),
+) -> None:
+    """Run retention now: erase, prune and delete what the rules say is due."""
+    from network.db import utcnow
+    from network.privacy.retention import plan
+
+    if not yes:
+        _print_plan(_in_transaction(lambda s: plan(s, utcnow())), ids=False)
+        if not typer.confirm("Erase, prune and delete these now? This cannot be undone"):
+            typer.echo("nothing was changed", err=True)
+            raise typer.Exit(1)
+    run = asyncio.run(_apply_retention())
+    for key, count in run.by_kind().items():
+        typer.echo(f"{key}: {count}")
+    typer.echo(f"{run.total} row(s) changed")
+
+
+async def _apply_retention() -> RetentionRun:
+    """The retention run, each batch committed and the jobs it owes enqueued."""
+    from network.db import make_engine, make_session_factory, utcnow
+    from network.jobs import JobQueue
+    from network.privacy.retention import apply
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url, pool_size=2)
+    jobs = JobQueue.from_settings(settings)
+    try:
+        return await apply(
+            make_session_factory(engine, principal=SYSTEM),
+            utcnow(),
+            SYSTEM,
+            batch_size=settings.retention_batch_size,
             after_commit=jobs.flush,
         )
     finally:

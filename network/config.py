@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     worker_max_jobs: int = 8  # concurrent jobs (each delivery job holds two connections)
     worker_job_timeout_seconds: int = 300
     meeting_reminder_scan_seconds: int = 2  # how often a worker looks for due meeting reminders
+    # The daily retention run (workers/retention.py; README "Personal data: retention"): the
+    # UTC hour and minute it starts, and how many rows each of its transactions changes.
+    retention_hour_utc: int = Field(default=3, ge=0, le=23)
+    retention_minute: int = Field(default=17, ge=0, le=59)
+    retention_batch_size: int = Field(default=200, ge=1, le=10_000)
     token_ttl_days: int = 90  # a new bearer token works this long (network tokens create)
 
     @field_validator("trusted_proxies", mode="before")

@@ -123,6 +123,15 @@ class JobQueue:
             enqueued += await self.enqueue(Job.ISSUE_CERTIFICATES, batch)
         return enqueued
 
+    async def build_personal_data_exports(self, export_ids: Sequence[uuid.UUID]) -> int:
+        """Enqueue building these personal-data exports, one job each (job id = export id)."""
+        enqueued = 0
+        for export_id in export_ids:
+            enqueued += await self.enqueue(
+                Job.BUILD_PERSONAL_DATA_EXPORT, str(export_id), job_id=f"export:{export_id}"
+            )
+        return enqueued
+
     async def flush(self, session: AsyncSession) -> int:
         """Enqueue the jobs the session's committed transaction owes; how many were new.
 
@@ -134,6 +143,8 @@ class JobQueue:
                 enqueued += await self.deliver_outbox(ids)
             elif job is Job.ISSUE_CERTIFICATES:
                 enqueued += await self.issue_certificates(ids)
+            elif job is Job.BUILD_PERSONAL_DATA_EXPORT:
+                enqueued += await self.build_personal_data_exports(ids)
             else:  # pragma: no cover - a job nobody owes by id yet
                 raise ValueError(f"{job} is not owed by id")
         for job, asks in take_all_asks(session).items():

@@ -6,8 +6,8 @@ whatever a request sends, no line exceeds `MAX_LINE` characters, and anything sh
 email address is masked as a last line of defence (code logs ids, never addresses).
 
 `RequestLog` is the access log: one line per request with the method, the path with its
-secrets redacted (sign-in, RSVP and password reset tokens, verification codes; never the
-query string), the status, the duration, the client address and the request id, which it
+secrets redacted (sign-in, RSVP, password reset and unsubscribe tokens, verification codes;
+never the query string), the status, the duration, the client address and the request id, which it
 takes from a well-formed `X-Request-ID` header or makes, and echoes in the response. Expected
 errors (not found, forbidden, rate limited, invalid input) are counted on that one line by
 code (`note_error`), with no traceback and no query text; strawberry's own error log lines
@@ -50,7 +50,9 @@ cut it inside the domain."""
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 """What a client may send as X-Request-ID: short, and safe in a header and a log."""
 SECRET_PARAMS = frozenset({"token", "code"})
-"""Path parameters that are secrets: sign-in, RSVP and reset tokens, verification codes."""
+"""Path parameters that are secrets: sign-in, RSVP, reset and unsubscribe tokens (the last
+names a contact), verification codes, the signed part of a personal-data export's download
+link (/exports/{id}/download/{token})."""
 OPAQUE_SEGMENT = re.compile(r"[A-Za-z0-9_-]{20,}")
 UUID_SEGMENT = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 REDACTED = "<redacted>"

@@ -182,6 +182,8 @@ async def test_one_access_line_per_request_with_its_id_and_no_query_string(
         ("POST", "/login/{}"),
         ("GET", "/meetings/rsvp/{}"),
         ("POST", "/meetings/rsvp/{}"),
+        ("GET", "/unsubscribe/{}"),
+        ("POST", "/unsubscribe/{}"),
         ("GET", "/portal/password/reset/{}"),
         ("POST", "/portal/password/reset/{}"),
         ("GET", "/verify/{}"),

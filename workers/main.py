@@ -23,7 +23,7 @@ from network.jobs import arq_redis
 from network.kit.owed import Job
 from network.logs import configure as configure_logging
 from network.logs import logged_as
-from workers import certificates, meetings, outbox, signin, training
+from workers import certificates, exports, meetings, outbox, retention, signin, training
 from workers.runtime import Runtime
 
 logger = logging.getLogger("workers")
@@ -89,6 +89,8 @@ def settings_for(settings: Settings) -> dict[str, Any]:
             # the request (the ask's id makes a second run a no-op).
             owed_job(Job.SEND_LOGIN_LINK, signin.send_login_link),
             owed_job(Job.SEND_PASSWORD_RESET, signin.send_password_reset),
+            # Someone asked for a person's data: build the ZIP (a no-op once it is built).
+            owed_job(Job.BUILD_PERSONAL_DATA_EXPORT, exports.build_personal_data_export),
         ],
         "cron_jobs": [
             cron(
@@ -112,6 +114,23 @@ def settings_for(settings: Settings) -> dict[str, Any]:
                 second=_every(settings.meeting_reminder_scan_seconds),
                 run_at_startup=True,
                 timeout=300,
+            ),
+            # Every minute: personal-data exports whose job was lost (PENDING for over a
+            # minute) are enqueued again; READY ones past their expiry lose their ZIP.
+            cron(
+                job(exports.sweep_personal_data_exports),
+                name=Job.SWEEP_PERSONAL_DATA_EXPORTS.value,
+                second={30},
+                timeout=60,
+            ),
+            # Once a day at a quiet hour (03:17 UTC by default): the retention rules applied.
+            # A batch per transaction; a run cut short by the timeout is finished the next day.
+            cron(
+                job(retention.apply_retention),
+                name=Job.APPLY_RETENTION.value,
+                hour={settings.retention_hour_utc},
+                minute={settings.retention_minute},
+                timeout=3600,
             ),
         ],
         "on_startup": startup,

@@ -20,6 +20,7 @@ from network.api.auth.queries import AuthQuery
 from network.api.certificates.mutations import CertificatesMutation
 from network.api.certificates.queries import CertificatesQuery
 from network.api.certificates.types import certificate_node
+from network.api.consent.mutations import ConsentMutation
 from network.api.contacts.mutations import ContactsMutation
 from network.api.contacts.queries import ContactsQuery
 from network.api.contacts.types import Contact, load_contact
@@ -35,6 +36,8 @@ from network.api.core.guards import (
 )
 from network.api.core.rate_limit import RateLimitQuery
 from network.api.core.relay import Node, NodeResolver, resolve_node
+from network.api.exports.mutations import ExportsMutation
+from network.api.exports.types import export_node
 from network.api.initiatives.mutations import InitiativesMutation
 from network.api.initiatives.queries import InitiativesQuery
 from network.api.initiatives.types import initiative_node
@@ -50,9 +53,12 @@ from network.api.messaging.types import outbox_message_node
 from network.api.partners.mutations import PartnersMutation
 from network.api.partners.queries import PartnersQuery
 from network.api.partners.types import Partner, load_partner
+from network.api.privacy.erasure import ErasureMutation
 from network.api.programme.mutations import ProgrammeMutation
 from network.api.programme.queries import ProgrammeQuery
 from network.api.programme.types import Cohort, StepProgress, load_cohort, step_progress_node
+from network.api.retention.mutations import RetentionMutation
+from network.api.retention.queries import RetentionQuery
 from network.api.training.mutations import TrainingMutation
 from network.api.training.queries import TrainingQuery
 from network.api.training.types import course_node, load_booking, load_training_session
@@ -73,6 +79,7 @@ NODE_RESOLVERS: Mapping[str, NodeResolver] = {
     "MeetingInvitation": invitation_node,
     "Initiative": initiative_node,
     "OutboxMessage": outbox_message_node,
+    "PersonalDataExport": export_node,
 }
 
 
@@ -100,6 +107,7 @@ class Query(
     TrainingQuery,
     MessagingQuery,
     CertificatesQuery,
+    RetentionQuery,
     RateLimitQuery,
 ):
     pass
@@ -110,6 +118,7 @@ class Mutation(
     PartnersMutation,
     MembersMutation,
     ContactsMutation,
+    ConsentMutation,
     ProgrammeMutation,
     MeetingsMutation,
     InitiativesMutation,
@@ -117,6 +126,9 @@ class Mutation(
     MessagingMutation,
     AuthMutation,
     CertificatesMutation,
+    RetentionMutation,
+    ExportsMutation,
+    ErasureMutation,
 ):
     pass
 

@@ -50,18 +50,21 @@ async def verify(session: AsyncSession, code: str) -> Verification | None:
 async def certificate_pdf(
     session: AsyncSession, principal: Principal, certificate_id: uuid.UUID
 ) -> tuple[str, bytes] | None:
-    """The number and stored PDF of a certificate the principal may download; None otherwise."""
+    """The number and stored PDF of a certificate the principal may download; None otherwise
+    (also once its holder is erased: the PDF, which carries the name, is gone)."""
     if not principal.is_authenticated:
         return None
     visible = readable(principal).with_only_columns(certificates.id)
     row = (
         await session.execute(
             select(Certificate.number, Certificate.pdf).where(
-                Certificate.id == certificate_id, Certificate.id.in_(visible)
+                Certificate.id == certificate_id,
+                Certificate.id.in_(visible),
+                Certificate.pdf.is_not(None),
             )
         )
     ).one_or_none()
-    return (row.number, row.pdf) if row else None
+    return (row.number, row.pdf) if row is not None and row.pdf is not None else None
 
 
 async def session_zip(
@@ -88,5 +91,6 @@ async def session_zip(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for number, document in rows:
-            archive.writestr(f"{number}.pdf", document or b"")
+            if document is not None:  # filtered above; says so to the type checker
+                archive.writestr(f"{number}.pdf", document)
     return buffer.getvalue()

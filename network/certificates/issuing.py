@@ -102,6 +102,7 @@ async def _pending(
             Booking.session_id == training.id,
             Booking.status == BookingStatus.ATTENDED,
             Booking.id.not_in(has_certificate),
+            Contact.erased_at.is_(None),  # an erased person is certified no more
         )
         .order_by(Booking.queue_number)
     )
@@ -176,10 +177,12 @@ async def _issue(
 
 
 def snapshot_of(certificate: Certificate, network_name: str) -> CertificateSnapshot:
-    """What the PDF of a certificate shows."""
+    """What the PDF of a certificate shows (never made for an erased holder: no name)."""
+    if certificate.holder_name is None:
+        raise ValueError("a certificate of an erased holder cannot be rendered")
     return CertificateSnapshot(
         network_name=network_name,
-        holder_name=certificate.holder_name or "",  # None only once the holder is erased
+        holder_name=certificate.holder_name,
         course_title=certificate.course_title,
         date_text=certificate.session_date_text,
         cpd_hours=str(certificate.cpd_hours),
@@ -191,6 +194,8 @@ def snapshot_of(certificate: Certificate, network_name: str) -> CertificateSnaps
 
 async def owe_email(session: AsyncSession, certificate: Certificate, contact: Contact) -> None:
     """Queue the email that sends a new certificate to its holder."""
+    if certificate.pdf is None:
+        raise ValueError("a certificate without its PDF (an erased holder's) is not sent")
     # A Welsh certificate's date reads "Welsh / English"; each half of the email takes its own.
     welsh, _, english = certificate.session_date_text.partition(" / ")
     await queue_email(
@@ -211,9 +216,7 @@ async def owe_email(session: AsyncSession, certificate: Certificate, contact: Co
         },
         dedup_key=f"certificate:{certificate.id}",
         contact_id=contact.id,
-        attachments=[
-            Attachment(f"{certificate.number}.pdf", "application/pdf", certificate.pdf or b"")
-        ],
+        attachments=[Attachment(f"{certificate.number}.pdf", "application/pdf", certificate.pdf)],
     )
 
 

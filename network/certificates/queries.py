@@ -44,7 +44,7 @@ class Verification:
     """What the public may learn about a certificate from its verification code."""
 
     number: str
-    holder_name: str
+    holder_name: str | None  # None once the holder is erased: the name is withheld
     course_title: str
     session_date: datetime
     session_date_text: str
@@ -54,6 +54,11 @@ class Verification:
     revoked_at: datetime | None
     revoked_reason: str | None
     superseded_by_number: str | None
+
+    @property
+    def holder_name_withheld(self) -> bool:
+        """Whether the holder was erased, so the name is no longer told."""
+        return self.holder_name is None
 
 
 def _base_url() -> str:

@@ -96,6 +96,10 @@ async def reissue_certificate(
         name = clean_text(errors, "holderName", holder_name, max_length=300) or name
     if old.status is not CertificateStatus.VALID:
         errors.add("certificateId", "NOT_VALID", "Only a valid certificate can be reissued.")
+    elif old.holder_name is None:
+        errors.add(
+            "certificateId", "HOLDER_ERASED", "Its holder was erased: it cannot be reissued."
+        )
     errors.raise_if_any()
     row = (
         await session.execute(

@@ -275,6 +275,7 @@ async def update_contact(
     """Change some fields of a visible contact; fields left UNSET are kept."""
     require_manager(principal, "id")
     contact = await load_contact(session, principal, contact_id, "id")
+    _refuse_erased(contact)
     errors = Errors()
     changes: dict[str, Any] = {}
     if email is not UNSET:
@@ -313,6 +314,12 @@ async def update_contact(
     return contact
 
 
+def _refuse_erased(contact: Contact) -> None:
+    """Erasure cannot be undone: an erased contact is neither restored nor edited."""
+    if contact.erased_at is not None:
+        raise DomainError.one("id", "ERASED", "This contact was erased; erasure cannot be undone.")
+
+
 async def archive_contact(
     session: AsyncSession,
     principal: Principal,
@@ -331,6 +338,7 @@ async def archive_contact(
         await session.flush()
         audit.record(session, principal, "contact.archived", "Contact", contact.id)
     elif not archived and contact.archived_at is not None:
+        _refuse_erased(contact)
         if await _email_taken(session, contact.member_id, contact.email, except_id=contact.id):
             raise DomainError.one(
                 "id", "DUPLICATE", "A live contact of this member already has this email."

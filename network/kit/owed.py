@@ -40,6 +40,9 @@ class Job(StrEnum):
     SEND_MEETING_REMINDERS = "send_meeting_reminders"
     SEND_LOGIN_LINK = "send_login_link"
     SEND_PASSWORD_RESET = "send_password_reset"
+    APPLY_RETENTION = "apply_retention"
+    BUILD_PERSONAL_DATA_EXPORT = "build_personal_data_export"
+    SWEEP_PERSONAL_DATA_EXPORTS = "sweep_personal_data_exports"
 
 
 def owe(session: AsyncSession | Session, job: Job, ids: Iterable[uuid.UUID]) -> None:

@@ -19,6 +19,19 @@ and so does exhausting `max_attempts`. Each address is checked again by the syst
 rule (network/kit/emails.py) before it goes on the wire: one that fails it (a row written
 before the rule, say), or one with a non-ASCII local part when the relay does not offer
 SMTPUTF8, fails its own message with the reason and the batch goes on.
+
+Consent (network/messaging/purposes.py, network/consent/): a message whose purpose needs
+consent is SKIPPED, with the purpose named in `last_error`, when its contact has withdrawn
+that purpose (the claim reads the ledger's derived cache, `contacts.email_opt_outs`, in the
+same statement); a transactional message is never skipped for consent. Each message that
+needs consent carries RFC 8058 one-click unsubscribe headers and a link in its footers.
+
+Erasure (network/messaging/suppression.py): delivery is the last gate. The claim asks, in the
+same statement, whether each message's recipient is erased (its contact erased, or no contact
+and a suppressed address no active user holds); such a message, one a transaction that began
+before the erasure wrote after it, is SKIPPED ("recipient erased") and, like the messages
+erasure itself skips, loses its address, context and attachments, in one more statement per
+batch that has any.
 """
 
 from __future__ import annotations
@@ -36,14 +49,17 @@ from typing import Any, cast
 
 import aiosmtplib
 from jinja2 import TemplateError
-from sqlalchemy import Row, Table, bindparam, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from network.auth.principal import SYSTEM
 from network.config import Settings
+from network.consent.links import unsubscribe_url
 from network.contacts.models import Contact
 from network.db import act_as_on, utcnow
 from network.kit.emails import EmailAddress, InvalidEmail, parse_email
+from network.kit.enums import ConsentPurpose
+from network.kit.pii import erased_address
 from network.messaging.mime import Attachment, build_message
 from network.messaging.models import (
     OutboxAttachment,
@@ -51,7 +67,9 @@ from network.messaging.models import (
     OutboxReceipt,
     OutboxStatus,
 )
-from network.messaging.rendering import Renderer
+from network.messaging.purposes import needs_consent
+from network.messaging.rendering import Renderer, Unsubscribe
+from network.messaging.suppression import RECIPIENT_ERASED, recipient_erased
 
 logger = logging.getLogger("network.messaging")
 
@@ -285,11 +303,16 @@ def _claim_statement(ids: Sequence[uuid.UUID] | None, now: datetime, limit: int)
             outbox.c.language,
             outbox.c.to_email,
             outbox.c.kind,
+            outbox.c.purpose,
+            outbox.c.contact_id,
             outbox.c.context,
             outbox.c.attempts,
             outbox.c.max_attempts,
             outbox.c.attachment_count,
             contacts.c.email_opt_outs,
+            recipient_erased(outbox.c.contact_id, outbox.c.to_email, contacts.c.erased_at).label(
+                "recipient_erased"
+            ),
             receipts.c.accepted_at.label("receipt_at"),
         )
         .select_from(
@@ -310,7 +333,11 @@ def _claim_statement(ids: Sequence[uuid.UUID] | None, now: datetime, limit: int)
 async def _attachments(
     connection: AsyncConnection, rows: Sequence[Row[Any]]
 ) -> dict[uuid.UUID, list[Attachment]]:
-    wanted = [row.id for row in rows if row.attachment_count and row.receipt_at is None]
+    wanted = [
+        row.id
+        for row in rows
+        if row.attachment_count and row.receipt_at is None and not row.recipient_erased
+    ]
     found: dict[uuid.UUID, list[Attachment]] = defaultdict(list)
     if wanted:
         statement = (
@@ -381,6 +408,7 @@ async def deliver_batch(
                 for o in outcomes
             ],
         )
+        await _forget_erased(claim, rows)
     retries: dict[tuple[datetime, int], list[uuid.UUID]] = defaultdict(list)
     for row, outcome in zip(rows, outcomes, strict=True):
         if outcome.status is OutboxStatus.SENT:
@@ -394,6 +422,21 @@ async def deliver_batch(
             retries[(outcome.next_attempt_at, outcome.attempts)].append(outcome.id)
     report.retries = [Retry(at, attempts, ids) for (at, attempts), ids in retries.items()]
     return report
+
+
+async def _forget_erased(connection: AsyncConnection, rows: Sequence[Row[Any]]) -> None:
+    """The claimed messages to erased recipients lose their address, context and attachments,
+    as erasure leaves the messages it skips (network/privacy/erasure.py)."""
+    erased = [row for row in rows if row.recipient_erased and row.receipt_at is None]
+    if not erased:
+        return
+    await connection.execute(
+        update(outbox)
+        .where(outbox.c.id == bindparam("b_id"))
+        .values(to_email=bindparam("b_to_email"), context={}, attachment_count=0),
+        [{"b_id": row.id, "b_to_email": erased_address(row.contact_id)} for row in erased],
+    )
+    await connection.execute(delete(files).where(files.c.message_id.in_([r.id for r in erased])))
 
 
 async def _send_all(
@@ -441,8 +484,11 @@ async def _deliver_one(
     if row.receipt_at is not None:  # accepted in a batch that died before recording it
         attempts = row.attempts + 1  # that batch's attempt, rolled back with it
         return _Outcome(row.id, OutboxStatus.SENT, attempts, clock(), None, row.receipt_at)
-    if row.kind is not None and row.kind in (row.email_opt_outs or ()):
-        reason = f"the contact opted out of {row.kind} emails"
+    if row.recipient_erased:
+        return _Outcome(row.id, OutboxStatus.SKIPPED, row.attempts, clock(), RECIPIENT_ERASED, None)
+    withdrawn = _withdrawn_purpose(row)
+    if withdrawn is not None:
+        reason = f"the contact withdrew consent to {withdrawn.value} ({withdrawn.kind} emails)"
         return _Outcome(row.id, OutboxStatus.SKIPPED, row.attempts, clock(), reason, None)
     attempts = row.attempts + 1
     try:
@@ -480,6 +526,26 @@ async def _deliver_one(
     return _Outcome(row.id, OutboxStatus.SENT, attempts, accepted_at, None, accepted_at)
 
 
+def _consent_purpose(row: Row[Any]) -> ConsentPurpose | None:
+    """The consent purpose of a message to a contact; None for a transactional one (or one
+    to an address that is no contact's), which is never skipped for consent."""
+    if row.contact_id is None or not needs_consent(row.purpose):
+        return None
+    try:
+        return ConsentPurpose(row.purpose)
+    except ValueError:  # not a purpose this code knows: treat it as needing no consent
+        return None
+
+
+def _withdrawn_purpose(row: Row[Any]) -> ConsentPurpose | None:
+    """The message's purpose if its contact has withdrawn consent to it (the ledger's derived
+    cache, `contacts.email_opt_outs`, read by the claim); else None."""
+    purpose = _consent_purpose(row)
+    if purpose is not None and purpose.kind in (row.email_opt_outs or ()):
+        return purpose
+    return None
+
+
 def _compose(
     courier: Courier,
     row: Row[Any],
@@ -487,7 +553,14 @@ def _compose(
     attachments: Sequence[Attachment],
     date: datetime,
 ) -> bytes:
-    email = courier.renderer.render(row.template, row.language, row.context)
+    # A bulk email (one that needs consent) carries its unsubscribe link: RFC 8058's headers
+    # and a visible link in the footer of each language.
+    purpose = _consent_purpose(row)
+    url = unsubscribe_url(row.contact_id, purpose) if purpose is not None else None
+    unsubscribe = Unsubscribe(url, purpose.value) if url and purpose else None
+    email = courier.renderer.render(
+        row.template, row.language, row.context, unsubscribe=unsubscribe
+    )
     return build_message(
         message_id=f"<{row.id}@{courier.smtp.domain}>",
         sender=courier.smtp.from_header,
@@ -498,6 +571,7 @@ def _compose(
         date=date,
         languages=email.languages,
         attachments=attachments,
+        list_unsubscribe=url,
     )
 
 

@@ -118,8 +118,13 @@ def build_message(
     date: datetime,
     languages: Sequence[str] = (),
     attachments: Sequence[AttachmentLike] = (),
+    list_unsubscribe: str | None = None,
 ) -> bytes:
     """One complete message: text and HTML alternatives, then any attachments.
+
+    `list_unsubscribe`, an https URL, adds RFC 8058's one-click unsubscribe: `List-Unsubscribe:
+    <url>` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (a mail provider then POSTs
+    that body to the URL, with no cookie, when the reader presses its Unsubscribe button).
 
     `sender` and `to` must already be header-safe (ASCII, e.g. from `email.utils.formataddr`,
     or for `to` an address that network/kit/emails.py accepted, UTF-8 only when the message
@@ -140,6 +145,15 @@ def build_message(
     ]
     if languages:
         headers.append(f"Content-Language: {', '.join(languages)}")
+    if list_unsubscribe is not None:
+        if not _ASCII_PRINTABLE.match(list_unsubscribe) or any(
+            c in list_unsubscribe for c in "<> "
+        ):
+            raise ValueError(
+                "a List-Unsubscribe URL must be printable ASCII, without <, > or spaces"
+            )
+        headers.append(f"List-Unsubscribe: <{list_unsubscribe}>")
+        headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
     alternative = b"".join(
         (
             f"--{alternative_boundary}\r\n".encode(),

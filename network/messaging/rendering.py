@@ -43,6 +43,14 @@ class RenderedEmail:
 
 
 @dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    """The unsubscribe link an email's footers carry: its URL and the purpose it withdraws."""
+
+    url: str
+    purpose: str  # a ConsentPurpose value
+
+
+@dataclass(frozen=True, slots=True)
 class _Compiled:
     text: Template
     html: Template
@@ -72,7 +80,7 @@ class Renderer:
             auto_reload=False,
         )
         self._compiled: dict[tuple[str, str], _Compiled | None] = {}
-        self._layouts: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._layouts: dict[tuple[tuple[str, ...], str | None], tuple[str, str]] = {}
 
     def _load(self, template: str, language: str) -> _Compiled | None:
         key = (template, language)
@@ -87,12 +95,16 @@ class Renderer:
                 self._compiled[key] = None
         return self._compiled[key]
 
-    def _layout(self, languages: tuple[str, ...]) -> tuple[str, str]:
-        """The text and HTML layouts for these languages, with slots to fill in."""
-        if languages not in self._layouts:
+    def _layout(self, languages: tuple[str, ...], purpose: str | None) -> tuple[str, str]:
+        """The text and HTML layouts for these languages, with slots to fill in; with a
+        `purpose`, the footers carry an unsubscribe link for it (the URL is a slot too)."""
+        key = (languages, purpose)
+        if key not in self._layouts:
             values = {
                 "subject": Markup(_slot("subject")),
                 "language": languages[0],
+                "purpose": purpose,
+                "unsubscribe_url": Markup(_slot("unsubscribe")) if purpose else None,
                 "sections": [
                     {
                         "language": lang,
@@ -102,11 +114,11 @@ class Renderer:
                     for i, lang in enumerate(languages)
                 ],
             }
-            self._layouts[languages] = (
+            self._layouts[key] = (
                 self.environment.get_template("layout.txt").render(values),
                 self.environment.get_template("layout.html").render(values),
             )
-        return self._layouts[languages]
+        return self._layouts[key]
 
     def exists(self, template: str) -> bool:
         """Whether the template exists (in English, which every template must have)."""
@@ -120,8 +132,16 @@ class Renderer:
         found = tuple(lang for lang in wanted if self._load(template, lang) is not None)
         return found or (FALLBACK_LANGUAGE,)
 
-    def render(self, template: str, language: str, context: Mapping[str, Any]) -> RenderedEmail:
-        """Subject, plain text and HTML of one email (raises jinja2.TemplateError if broken)."""
+    def render(
+        self,
+        template: str,
+        language: str,
+        context: Mapping[str, Any],
+        *,
+        unsubscribe: Unsubscribe | None = None,
+    ) -> RenderedEmail:
+        """Subject, plain text and HTML of one email (raises jinja2.TemplateError if broken);
+        with `unsubscribe`, every language's footer carries its link."""
         languages = self.languages(template, language)
         subjects: list[str] = []
         slots: dict[str, str] = {}
@@ -140,10 +160,13 @@ class Renderer:
             slots[f"text{index}"] = "".join(compiled.text.blocks["body"](text_context)).strip()
             slots[f"html{index}"] = compiled.html.render(values).strip()
         subject = " / ".join(subjects)
-        text_layout, html_layout = self._layout(languages)
+        purpose = unsubscribe.purpose if unsubscribe else None
+        text_layout, html_layout = self._layout(languages, purpose)
         slots["subject"] = subject
+        slots["unsubscribe"] = unsubscribe.url if unsubscribe else ""
         text = _SLOT.sub(lambda m: slots[m[1]], text_layout)
         slots["subject"] = str(escape(subject))
+        slots["unsubscribe"] = str(escape(slots["unsubscribe"]))
         html = _SLOT.sub(lambda m: slots[m[1]], html_layout)
         return RenderedEmail(subject=subject, text=text, html=html, languages=languages)
 

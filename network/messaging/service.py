@@ -25,6 +25,7 @@ from network.audit import service as audit
 from network.auth.policy import require_staff
 from network.auth.principal import Principal
 from network.config import get_settings
+from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.emails import MAX_INPUT, InvalidEmail, lookup_email, normalize_email
 from network.kit.enums import EMAIL_KINDS, TRANSACTIONAL, ConsentPurpose
@@ -35,6 +36,12 @@ from network.kit.pagination import Page, keyset_page
 from network.kit.validation import LANGUAGES
 from network.messaging.mime import AttachmentLike, is_safe_header_value
 from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
+from network.messaging.purposes import purpose_of
+from network.messaging.suppression import (
+    RECIPIENT_ERASED,
+    erased_recipients,
+    skipped_for_erasure,
+)
 
 if TYPE_CHECKING:
     from network.messaging.rendering import Renderer
@@ -104,6 +111,8 @@ async def queue_email(
       It is unique: if a message with this key exists (in any status), nothing is added.
     - `contact_id`: the contact it is for; with `kind` (programme, training or newsletter) the
       contact's opt-outs are checked at delivery time and an opted-out message is SKIPPED.
+      The template names the email's purpose (network/messaging/purposes.py): `kind` may be
+      left out (the purpose gives it) but must not contradict it.
     - `attachments`: objects with `filename`, `content_type` and `content` (bytes), such as
       `network.messaging.mime.Attachment`.
     - `to_email`: any address; one that network/kit/emails.py refuses (a contact's address
@@ -143,6 +152,10 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
     written with one multi-row `INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
     and the attachments of those actually created with one more INSERT (SQLAlchemy splits a
     list past the driver's 32,767 parameters, about 2,300 messages, into more statements).
+    A message to an erased person (its contact erased, or no contact and a suppressed address
+    no active user holds; network/messaging/suppression.py, one query per call) is written
+    SKIPPED with "recipient erased" and never owed to the delivery job; one naming a live
+    contact is owed even when an erased person once shared its address.
     Returns the ids of the messages created, in the order of `owed`. Flushes first; never
     commits.
     """
@@ -185,6 +198,13 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
     await session.flush()
     if not rows:
         return []
+    # An erased person is never written to again: SKIPPED, and not owed to the delivery job.
+    erased = await erased_recipients(session, rows)
+    for row in rows:
+        if row["id"] in erased:
+            skipped_for_erasure(row)
+            files.pop(row["id"], None)
+    undeliverable -= erased
     inserted = await session.execute(_INSERT, rows)
     created = set(inserted.scalars().all())
     ids = [row["id"] for row in rows if row["id"] in created]
@@ -201,7 +221,7 @@ async def queue_emails(session: AsyncSession, owed: Sequence[QueuedEmail]) -> li
     ]
     if attachments:
         await session.execute(insert(attachments_table), attachments)
-    to_deliver = [i for i in ids if i not in undeliverable]
+    to_deliver = [i for i in ids if i not in undeliverable and i not in erased]
     if to_deliver:
         owe(session, Job.DELIVER_OUTBOX, to_deliver)
     for message_id in undeliverable & created:  # the address stays out of the log
@@ -225,6 +245,7 @@ def _validated(
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     if kind is not None and kind not in EMAIL_KINDS:
         raise ValueError(f"kind must be None or one of {', '.join(EMAIL_KINDS)}, not {kind!r}")
+    purpose, kind = _purpose_and_kind(template, kind)
     if not dedup_key or len(dedup_key) > MAX_DEDUP_KEY:
         raise ValueError(f"dedup_key must have 1 to {MAX_DEDUP_KEY} characters")
     for attachment in attachments:
@@ -247,10 +268,28 @@ def _validated(
         "to_email": address,
         "last_error": error,
         "kind": kind,
-        "purpose": TRANSACTIONAL if kind is None else ConsentPurpose.of_kind(kind).value,
+        "purpose": purpose,
         "context": plain,
         "dedup_key": dedup_key,
     }
+
+
+def _purpose_and_kind(template: str, kind: str | None) -> tuple[str, str | None]:
+    """The email's purpose (network/messaging/purposes.py) and its opt-out kind: a caller's
+    `kind` must agree with the template's purpose (ValueError), and a consent purpose's email
+    owed without one gets its purpose's kind."""
+    purpose = purpose_of(template, kind)
+    if kind is None and purpose != TRANSACTIONAL:
+        kind = ConsentPurpose(purpose).kind
+    return purpose, kind
+
+
+async def _contact_erased(session: AsyncSession, message: OutboxMessage) -> bool:
+    """Is the message's contact erased?"""
+    if message.contact_id is None:
+        return False
+    statement = select(Contact.erased_at).where(Contact.id == message.contact_id)
+    return await session.scalar(statement) is not None
 
 
 def _remember(session: AsyncSession, message_id: uuid.UUID) -> None:
@@ -318,7 +357,9 @@ async def retry_outbox_message(
 ) -> OutboxMessage:
     """Deliver a message again now: a FAILED or SKIPPED one, or a PENDING one waiting to retry.
 
-    A SENT message cannot be retried (that would be a second email). The retry gets a fresh
+    A SENT message cannot be retried (that would be a second email), nor one to an erased
+    person (its contact erased, or skipped as "recipient erased": its address and context are
+    gone, and nothing is written to them again). The retry gets a fresh
     allowance of attempts; `attempts` keeps counting, and the audit trail records the retry.
     """
     require_staff(principal, "id")
@@ -340,6 +381,10 @@ async def retry_outbox_message(
     if message.status is OutboxStatus.SENT:
         raise DomainError.one(
             "id", "ALREADY_SENT", "This message was sent already; retrying would send it twice."
+        )
+    if message.last_error == RECIPIENT_ERASED or await _contact_erased(session, message):
+        raise DomainError.one(
+            "id", "RECIPIENT_ERASED", "This message's recipient was erased; it is never sent."
         )
     previous = message.status
     message.status = OutboxStatus.PENDING

@@ -80,7 +80,7 @@ async def list_page(request: Request, portal: PortalDep, seen: PartnerReading) -
             {
                 "id": row.id,
                 "number": row.number,
-                "holder": row.holder_name,
+                "holder": row.holder_name or t["certs_holder_withheld"],  # erased
                 "member_id": member,
                 "member": names.get(member, "") if member else "",
                 "course": row.course_title,

@@ -234,7 +234,7 @@ async def update_contact(
         seen,
         member,
         contact.id,
-        lambda session, values: contacts.update_contact(
+        lambda session, values: contact_cases.update_contact(
             session, seen.principal, contact.id, **values
         ),
         contact.consent_given_at,

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from network.portal.labels import certs, cohorts, common, mine, people, signin, training
+from network.portal.labels import (
+    certs,
+    cohorts,
+    common,
+    consent,
+    mine,
+    mydata,
+    people,
+    signin,
+    training,
+)
 
 LANGUAGES = ("en", "cy", "fr")
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "fr": "Français"}
 
-AREAS = (common, signin, cohorts, people, training, certs, mine)
+AREAS = (common, signin, cohorts, people, training, certs, mine, mydata, consent)
 
 
 def _merged() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {code: {} for code in LANGUAGES}
     for area in AREAS:
         for code, values in area.LABELS.items():
+            if code not in merged:  # written ahead of a language the portal does not offer yet
+                continue
             clash = merged[code].keys() & values.keys()
             if clash:  # two areas must not give one key two meanings
                 raise RuntimeError(f"portal label defined twice: {sorted(clash)}")

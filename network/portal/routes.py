@@ -19,9 +19,11 @@ from network.portal import (
     cohort_exports,
     cohort_meetings,
     cohorts,
+    consent,
     contacts,
     members,
     mine,
+    mydata,
     signin,
     training,
 )
@@ -45,6 +47,8 @@ AREAS: tuple[ModuleType, ...] = (
     training,
     certs,
     mine,
+    mydata,
+    consent,
 )
 STYLESHEET = (HERE / "static" / "portal.css").read_bytes()
 

@@ -110,6 +110,8 @@ QUERIES: dict[str, Row] = {
     "cpdHoursByYear": row(signed_in("ALLOWED", "ALLOWED", "EMPTY", "ALLOWED"), contactId="{sian}"),
     "verifyCertificate": row(everyone("ALLOWED"), code="{code}"),
     "rateLimit": row(everyone("ALLOWED")),  # each caller's own budget
+    # Staff see every partner's rules; a partner its own (partner B's are its own too).
+    "retentionRules": row(signed_in("FORBIDDEN", "ALLOWED", "ALLOWED", "ALLOWED")),
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -131,6 +133,14 @@ MUTATIONS: dict[str, Row] = {
     ),
     "updateContact": mutation(OWNERS, id="{gareth}", jobTitle="Clerk"),
     "archiveContact": mutation(OWNERS, id="{rhys}", archived=True),
+    # Staff, the partner that sees Siân, and Siân herself (with FORM, her own channel).
+    "recordConsent": mutation(
+        signed_in("ALLOWED", "ALLOWED", "NOT_FOUND", "ALLOWED"),
+        contactId="{sian}",
+        purpose="NETWORK_NEWS",
+        given=False,
+        channel="FORM",
+    ),
     "createCohort": mutation(
         OWNERS,
         name="Second Welsh cohort",
@@ -186,6 +196,14 @@ MUTATIONS: dict[str, Row] = {
     "issueCertificates": mutation(STAFF_ONLY, sessionId="{past}"),
     "revokeCertificate": mutation(STAFF_ONLY, certificateId="{mine}", reason="Issued in error"),
     "reissueCertificate": mutation(STAFF_ONLY, certificateId="{mine}", holderName="Siân P."),
+    "setRetentionRule": mutation(
+        STAFF_ONLY, partnerId="{partner_a}", kind="PROSPECT_CONTACTS", days=1095
+    ),
+    # Staff, the partner that sees Siân, and Siân herself (the member contact); nobody else.
+    "exportPersonalData": mutation(
+        signed_in("ALLOWED", "ALLOWED", "NOT_FOUND", "ALLOWED"), contactId="{sian}"
+    ),
+    "erasePerson": mutation(STAFF_ONLY, contactId="{rhys}", reason="Asked to be forgotten"),
 }
 
 MATRIX: dict[tuple[str, str], Row] = {

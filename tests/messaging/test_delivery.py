@@ -101,7 +101,7 @@ async def test_contacts_opted_out_of_a_kind_do_not_get_it(
     assert (state[programme].status, state[programme].attempts, state[programme].last_error) == (
         OutboxStatus.SKIPPED,
         0,
-        "the contact opted out of programme emails",
+        "the contact withdrew consent to MEETING_INVITATIONS (programme emails)",
     )
     assert sorted(sink.message_ids()) == sorted(message_id_of(i) for i in (training, service))
 

@@ -25,10 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.app import create_app
 from network.auth.models import PortalSignIn, User
 from network.config import Settings
+from network.consent.models import ConsentEvent
 from network.contacts.models import Contact
 from network.meetings.models import MeetingInvitation, NetworkMeeting
 from network.members.models import Member
 from network.messaging.models import OutboxMessage
+from network.privacy.models import PersonalDataExport
 from network.programme.models import Cohort, CohortMember, StepProgress
 from network.training.models import Booking
 from tests.support.config import PASSWORD
@@ -167,6 +169,23 @@ MATRIX: dict[tuple[str, str], list[Probe]] = {
             hides={"member": ("{theirs_number}", "{foreign_number}")},
         )
     ],
+    ("GET", "/portal/email-preferences"): [
+        Probe(
+            "/portal/email-preferences",
+            signed_in(member=200),
+            shows={"member": ("Network meeting invitations and reminders",)},
+        )
+    ],
+    ("GET", "/portal/my-data"): [
+        Probe(
+            "/portal/my-data",
+            signed_in(member=200),
+            shows={"member": ("{member_email}", "Aberdare Council")},
+        )
+    ],
+    ("GET", "/portal/my-data/exports/{export_id}/download/{token}"): [
+        Probe("/portal/my-data/exports/{sian}/download/not-a-token", signed_in())
+    ],
     # -- posts of partner A ---------------------------------------------------------------------
     ("POST", "/portal/cohorts/{cohort_id}/progress"): [
         Probe(
@@ -261,6 +280,19 @@ MATRIX: dict[tuple[str, str], list[Probe]] = {
         Probe(  # partner B's meeting: Siân is not invited
             "/portal/training/meetings/{meeting_b}/rsvp", signed_in(), {"response": "NO"}
         ),
+    ],
+    ("POST", "/portal/email-preferences"): [
+        Probe(
+            "/portal/email-preferences",
+            signed_in(member=303),
+            {"purpose": "NETWORK_NEWS", "given": "no"},
+            goes_to="/portal/email-preferences?saved=1",
+        )
+    ],
+    ("POST", "/portal/my-data/export"): [
+        Probe(
+            "/portal/my-data/export", signed_in(member=303), {}, goes_to="/portal/my-data?asked=1"
+        )
     ],
     # -- public posts ---------------------------------------------------------------------------
     ("POST", "/portal/login"): [
@@ -410,6 +442,12 @@ async def snapshot(session: AsyncSession, world: World) -> dict[str, list[tuple[
         "sign-ins": select(PortalSignIn.id, PortalSignIn.revoked_at).where(
             PortalSignIn.user_id.in_(select(User.id).where(User.email.in_(emails_of_users)))
         ),
+        "consents": select(ConsentEvent.contact_id, ConsentEvent.purpose, ConsentEvent.given).where(
+            ConsentEvent.contact_id.in_(contacts)
+        ),
+        "exports": select(
+            PersonalDataExport.contact_id, PersonalDataExport.requested_by_user_id
+        ).where(PersonalDataExport.contact_id.in_(contacts)),
         "outbox": select(OutboxMessage.template, OutboxMessage.to_email).where(
             or_(
                 OutboxMessage.to_email.in_(emails_of_users),
@@ -500,7 +538,7 @@ async def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(
             assert answer.status_code == 403, url
         assert await snapshot(session, world) == before, url
         posts += 1
-    assert posts == {"partner A": 18, "member": 5, "anonymous": 4}[who]
+    assert posts == {"partner A": 18, "member": 7, "anonymous": 4}[who]
     if who != "anonymous":  # still signed in: the sign-out was refused too
         home = "/portal/training" if who == "member" else "/portal/"
         assert (await client.get(home)).status_code == 200

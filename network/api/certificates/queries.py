@@ -75,6 +75,7 @@ class CertificatesQuery:
         return CertificateVerification(
             number=found.number,
             holder_name=found.holder_name,
+            holder_name_withheld=found.holder_name_withheld,
             course_title=found.course_title,
             session_date=found.session_date,
             issued_at=found.issued_at,

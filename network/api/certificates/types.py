@@ -16,6 +16,9 @@ from network.kit.ids import to_global_id
 
 strawberry.enum(CertificateStatus, description="VALID, REVOKED, or SUPERSEDED by a reissue.")
 
+HOLDER_NAME = "The holder's name as certified; null once the holder was erased (withheld)."
+HOLDER_NAME_WITHHELD = "Whether the holder was erased, so the name is withheld."
+
 
 @strawberry.type(description="A CPD certificate issued to a contact for an attended session.")
 class Certificate(Node):
@@ -23,7 +26,8 @@ class Certificate(Node):
     status: CertificateStatus
     cpd_hours: float
     issued_at: datetime
-    holder_name: str
+    holder_name: str | None = strawberry.field(description=HOLDER_NAME)
+    holder_name_withheld: bool = strawberry.field(description=HOLDER_NAME_WITHHELD)
     course_title: str
     session_date: datetime = strawberry.field(description="When the certified session began.")
     revoked_at: datetime | None
@@ -41,6 +45,7 @@ class Certificate(Node):
             cpd_hours=float(row.cpd_hours),
             issued_at=row.issued_at,
             holder_name=row.holder_name,
+            holder_name_withheld=row.holder_name is None,
             course_title=row.course_title,
             session_date=row.session_starts_at,
             revoked_at=row.revoked_at,
@@ -53,7 +58,8 @@ class Certificate(Node):
 @strawberry.type(description="What anyone may learn about a certificate from its code.")
 class CertificateVerification:
     number: str
-    holder_name: str
+    holder_name: str | None = strawberry.field(description=HOLDER_NAME)
+    holder_name_withheld: bool = strawberry.field(description=HOLDER_NAME_WITHHELD)
     course_title: str
     session_date: datetime
     issued_at: datetime

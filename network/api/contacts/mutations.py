@@ -11,7 +11,6 @@ from network.api.contacts.types import Contact
 from network.api.core.context import AnyInfo
 from network.api.core.ids import input_id
 from network.api.core.mutations import UserError, given, run_mutation
-from network.contacts import service as contacts
 from network.kit.sentinel import UNSET
 from network.usecases import contacts as contact_cases
 
@@ -113,7 +112,7 @@ class ContactsMutation:
     async def update_contact(self, info: AnyInfo, input: UpdateContactInput) -> ContactPayload:
         result, errors = await run_mutation(
             info,
-            lambda s, p: contacts.update_contact(
+            lambda s, p: contact_cases.update_contact(
                 s, p, input_id(input.id, "Contact"), **_contact_changes(input)
             ),
             input=input,

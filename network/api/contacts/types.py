@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from network.api.consent.types import ConsentEvent, ConsentState, contact_consents, contact_ledger
 from network.api.core.context import AnyInfo
-from network.api.core.relay import Node
+from network.api.core.relay import Connection, Node
 from network.kit.ids import to_global_id
 from network.kit.pagination import encode_cursor
 
@@ -33,6 +34,9 @@ class Contact(Node):
     language: str = strawberry.field(description="Preferred language: en, cy, fr, es or de.")
     email_opt_outs: list[str]
     archived_at: datetime | None
+    erased_at: datetime | None = strawberry.field(
+        description="When the person was erased (anonymised for good); null if never."
+    )
     created_at: datetime
     updated_at: datetime
     consent: Consent
@@ -53,6 +57,7 @@ class Contact(Node):
             language=row.language,
             email_opt_outs=list(row.email_opt_outs),
             archived_at=row.archived_at,
+            erased_at=row.erased_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
             consent=Consent(
@@ -67,6 +72,23 @@ class Contact(Node):
     @strawberry.field(description="Whether the contact is archived (kept, but out of lists).")
     def archived(self) -> bool:
         return self.archived_at is not None
+
+    @strawberry.field(
+        description=(
+            "The contact's current consent per purpose, derived from the consent ledger "
+            "(a purpose never recorded is given: legitimate interest, with an opt-out)."
+        )
+    )
+    async def consents(self, info: AnyInfo) -> list[ConsentState]:
+        return await contact_consents(info, self.db_id)
+
+    @strawberry.field(
+        description="The consent ledger: every consent given or withdrawn, newest first."
+    )
+    async def consent_ledger(
+        self, info: AnyInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[ConsentEvent]:
+        return await contact_ledger(info, self.db_id, first, after)
 
     @strawberry.field(description="The member organisation the contact belongs to.")
     async def member(

@@ -55,6 +55,7 @@ INTROSPECTION_COST = 10
 
 ASSUMED_LIST_SIZES: Mapping[str, int] = {
     "ProgressRow.steps": len(StarStep),  # one cell per step of the star, always
+    "Contact.consents": 3,  # one state per consent purpose
     "Member.cohorts": 5,  # a member joins a cohort for a run of the star: a handful at most
     "Cohort.members": 50,  # cohorts are groups of councils working together, not registers
     "Cohort.progress": 50,  # one row per member of the cohort

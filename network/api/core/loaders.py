@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from network.auth.principal import Principal
+from network.consent import service as consent
 from network.contacts import service as contacts
 from network.kit.pagination import plain_values
 from network.meetings import repository as meetings
@@ -96,6 +97,9 @@ class Loaders:
         self.partner = by_id(lambda ids: partners.get_partners(session, principal, ids))
         self.member = by_id(lambda ids: members.get_members(session, principal, ids))
         self.contact = by_id(lambda ids: contacts.get_contacts(session, principal, ids))
+        self.contact_consents = by_id(
+            lambda ids: consent.consents_of_contacts(session, principal, ids), default=[]
+        )
         self.cohort = by_id(lambda ids: programme.get_cohorts(session, principal, ids))
         self.member_cohorts = by_id(
             lambda ids: programme.cohorts_of_members(session, principal, ids), default=[]

@@ -1,13 +1,14 @@
 """File downloads that are not GraphQL nor HTML pages: certificate PDFs and a session's ZIP
-(bearer token or a member's certificate cookie), and calendar files (capability URLs).
+(bearer token or a member's certificate cookie), and calendar files (capability URLs), and
+personal-data exports (the requester only, with a signed link).
 `router` serves them at the site's root."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from network.api.downloads import certificates, meetings, training
+from network.api.downloads import certificates, exports, meetings, training
 
 router = APIRouter()
-for _area in (meetings, training, certificates):
+for _area in (meetings, training, certificates, exports):
     router.include_router(_area.router)

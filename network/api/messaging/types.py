@@ -27,6 +27,12 @@ class OutboxMessage(Node):
     kind: str | None = strawberry.field(
         description="programme, training or newsletter: what a contact may opt out of."
     )
+    purpose: str = strawberry.field(
+        description=(
+            "Why it is written: a consent purpose (NETWORK_NEWS, MEETING_INVITATIONS, "
+            "TRAINING_OFFERS), or TRANSACTIONAL for an email that needs no consent."
+        )
+    )
     dedup_key: str = strawberry.field(description="What the message is about; unique.")
     attempts: int = strawberry.field(description="How many times delivery was tried.")
     last_error: str | None = strawberry.field(
@@ -49,6 +55,7 @@ class OutboxMessage(Node):
             template=row.template,
             language=row.language,
             kind=row.kind,
+            purpose=row.purpose,
             dedup_key=row.dedup_key,
             attempts=row.attempts,
             last_error=row.last_error,

@@ -44,7 +44,8 @@ def render_page(
             "superseded_by": found.superseded_by_number,
             "facts": [
                 (t["number"], found.number),
-                (t["holder"], found.holder_name),
+                # An erased holder's name is gone: the page says it is withheld.
+                (t["holder"], found.holder_name or t["holder_withheld"]),
                 (t["course"], found.course_title),
                 (t["date"], found.session_date_text),  # stored in the holder's language
                 (t["cpd_hours"], str(found.cpd_hours)),
