@@ -35,6 +35,7 @@ async def test_my_data_shows_what_we_hold_and_gives_a_copy(
     await as_user(client, scene, "member")
     training = await client.get("/portal/training")
     assert 'href="/portal/my-data"' in training.text
+    assert 'id="my-data-download"' in training.text  # the button, right on My training
 
     page = await client.get("/portal/my-data")
     assert page.status_code == 200
@@ -69,3 +70,20 @@ async def test_my_data_shows_what_we_hold_and_gives_a_copy(
     # The same link is nobody else's: partner A (who may see the holder) gets the 404.
     await as_user(client, scene, "partner A")
     assert (await client.get(f"/portal/my-data/exports/{link}")).status_code == 404
+
+
+async def test_the_button_on_my_training_asks_for_a_copy(
+    client: httpx.AsyncClient, session: AsyncSession, make: Factory
+) -> None:
+    scene = await certificate_scene(session, make)
+    await session.commit()
+    await as_user(client, scene, "member")
+    training = await client.get("/portal/training")
+    form = training.text.split('action="/portal/my-data/export"')[1].split("</form>")[0]
+    assert 'id="my-data-download"' in form
+
+    asked = await client.post("/portal/my-data/export", data={"csrf": csrf_of(training.text)})
+    assert asked.status_code == 303 and asked.headers["location"] == "/portal/my-data?asked=1"
+    export = await session.scalar(select(PersonalDataExport))
+    assert export is not None and export.contact_id == scene.holder.id
+    assert export.status is ExportStatus.PENDING
