@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,6 +65,12 @@ def _in_transaction(action: Callable[..., Awaitable[T]]) -> T:
             await jobs.close()
             await engine.dispose()
 
+    return _run(main)
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `main()`; a domain error, or a database that cannot be used, exits 1 with a line
+    starting "error:" (never a traceback)."""
     try:
         return asyncio.run(main())
     except DomainError as error:
@@ -453,20 +459,23 @@ def retention_apply(
     from network.db import utcnow
     from network.privacy.retention import plan
 
+    # One moment for the plan shown and the run: it does what it showed (less what became
+    # active or was done meanwhile; never more).
+    moment = utcnow()
     if not yes:
-        _print_plan(_in_transaction(lambda s: plan(s, utcnow())), ids=False)
+        _print_plan(_in_transaction(lambda s: plan(s, moment)), ids=False)
         if not typer.confirm("Erase, prune and delete these now? This cannot be undone"):
             typer.echo("nothing was changed", err=True)
             raise typer.Exit(1)
-    run = asyncio.run(_apply_retention())
+    run = _run(lambda: _apply_retention(moment))
     for key, count in run.by_kind().items():
         typer.echo(f"{key}: {count}")
     typer.echo(f"{run.total} row(s) changed")
 
 
-async def _apply_retention() -> RetentionRun:
-    """The retention run, each batch committed and the jobs it owes enqueued."""
-    from network.db import make_engine, make_session_factory, utcnow
+async def _apply_retention(moment: datetime) -> RetentionRun:
+    """The retention run at `moment`, each batch committed and the jobs it owes enqueued."""
+    from network.db import make_engine, make_session_factory
     from network.jobs import JobQueue
     from network.privacy.retention import apply
 
@@ -476,7 +485,7 @@ async def _apply_retention() -> RetentionRun:
     try:
         return await apply(
             make_session_factory(engine, principal=SYSTEM),
-            utcnow(),
+            moment,
             SYSTEM,
             batch_size=settings.retention_batch_size,
             after_commit=jobs.flush,

@@ -32,6 +32,8 @@ import orjson
 from graphql import GraphQLError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from network.kit.masking import mask_emails
+
 MAX_MESSAGE = 2000
 """Characters of a message kept; the rest is cut (a message can quote a request)."""
 MAX_FIELD = 300
@@ -43,7 +45,6 @@ MAX_LINE = 8192
 MAX_ERROR_CODES = 10
 """Distinct expected-error codes counted on one access line (the rest are summed as OTHER)."""
 
-EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*")
 """Anything shaped like an email address (internationalised ones too), or like the start of
 one: a library that cuts its message short (arq cuts a job's arguments at 80 characters) may
 cut it inside the domain."""
@@ -103,11 +104,6 @@ def note_error(code: str) -> None:
         return
     key = code[:40] if code in state.errors or len(state.errors) < MAX_ERROR_CODES else "OTHER"
     state.errors[key] = state.errors.get(key, 0) + 1
-
-
-def mask_emails(text: str) -> str:
-    """The text with every email-shaped part replaced."""
-    return EMAIL.sub("<email>", text) if "@" in text else text
 
 
 def _cut(text: str, limit: int) -> str:

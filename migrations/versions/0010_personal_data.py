@@ -194,6 +194,12 @@ def upgrade() -> None:
             f"SELECT id, '{purpose}', false, 'before-ledger', 'MIGRATION' FROM contacts "
             f"WHERE '{kind}' = ANY(email_opt_outs)"
         )
+    # A partner also reads the network-wide retention rules (nobody's personal data, and they
+    # bind its members where it has no rule of its own); it writes none (WITH CHECK above).
+    op.execute(
+        "CREATE POLICY retention_rules_network_wide ON retention_rules FOR SELECT "
+        f"USING ({KIND} = 'PARTNER' AND partner_id IS NULL)"
+    )
     for table, condition in POLICIES.items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")

@@ -352,6 +352,12 @@ async def get_outbox_messages(
     return await rows_by_id(session, readable(principal), ids)
 
 
+PRUNED_CONTEXT: dict[str, Any] = {"pruned": True}
+"""The context of a message whose body retention pruned (network/privacy/retention_queries.py):
+no template reads it, so what is left cannot be sent again, and it tells a pruned message from
+one whose recipient was erased (context {})."""
+
+
 async def retry_outbox_message(
     session: AsyncSession, principal: Principal, message_id: uuid.UUID | None
 ) -> OutboxMessage:
@@ -359,7 +365,8 @@ async def retry_outbox_message(
 
     A SENT message cannot be retried (that would be a second email), nor one to an erased
     person (its contact erased, or skipped as "recipient erased": its address and context are
-    gone, and nothing is written to them again). The retry gets a fresh
+    gone, and nothing is written to them again), nor one whose body retention pruned (its
+    context is PRUNED_CONTEXT, its attachments gone: it would go out empty). The retry gets a fresh
     allowance of attempts; `attempts` keeps counting, and the audit trail records the retry.
     """
     require_staff(principal, "id")
@@ -385,6 +392,10 @@ async def retry_outbox_message(
     if message.last_error == RECIPIENT_ERASED or await _contact_erased(session, message):
         raise DomainError.one(
             "id", "RECIPIENT_ERASED", "This message's recipient was erased; it is never sent."
+        )
+    if message.context == PRUNED_CONTEXT:
+        raise DomainError.one(
+            "id", "BODY_PRUNED", "This message's body was deleted by retention; it cannot be sent."
         )
     previous = message.status
     message.status = OutboxStatus.PENDING

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from network.messaging.purposes import withhold_secrets
-from network.messaging.service import default_renderer
+from network.messaging.service import PRUNED_CONTEXT, default_renderer
 
 if TYPE_CHECKING:
     from network.messaging.rendering import Renderer
@@ -45,7 +45,7 @@ def render_stored(
     """The subject, plain text and HTML a stored message is sent with, each secret link shown
     as "[link withheld]"; None when it cannot be rendered any more (its template is gone, or
     its data was pruned by retention)."""
-    if not context:
+    if not context or context == PRUNED_CONTEXT:
         return None
     try:
         shown = withhold_secrets(template, context)

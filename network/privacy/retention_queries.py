@@ -2,7 +2,9 @@
 
 A contact's last activity is the latest of: its own creation and last change, its bookings
 (booked, cancelled, and the end of the session when not cancelled: a booking for next month
-keeps its person), its meeting invitations (invited, answered), its consent ledger entries,
+keeps its person), its meeting invitations (invited, answered, and the end of the meeting
+when it is not cancelled nor declined: an invitation to a meeting next year keeps its person
+too), its consent ledger entries,
 and its user's portal sign-ins and token use. It is computed in one statement for every
 contact old enough to be a candidate at all (created and changed before the earliest cutoff
 of any rule: a cheap filter on the contacts table), never contact by contact in Python.
@@ -20,10 +22,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -41,9 +45,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth.models import ApiToken, LoginLink, PortalSignIn, User
 from network.consent.models import ConsentEvent
 from network.contacts.models import Contact
-from network.meetings.models import MeetingInvitation
+from network.kit.enums import MeetingStatus, RsvpResponse
+from network.kit.masking import mask_emails
+from network.meetings.models import MeetingInvitation, NetworkMeeting
 from network.members.models import Member
-from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
+from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxReceipt, OutboxStatus
+from network.messaging.service import PRUNED_CONTEXT
 from network.privacy.models import ExportStatus, PersonalDataExport, RetentionRuleKind
 from network.training.enums import BookingStatus
 from network.training.models import Booking, TrainingSession
@@ -54,6 +61,7 @@ members = cast(Table, Member.__table__)
 bookings = cast(Table, Booking.__table__)
 training_sessions = cast(Table, TrainingSession.__table__)
 invitations = cast(Table, MeetingInvitation.__table__)
+meetings = cast(Table, NetworkMeeting.__table__)
 consent_events = cast(Table, ConsentEvent.__table__)
 users = cast(Table, User.__table__)
 portal_sessions = cast(Table, PortalSignIn.__table__)
@@ -61,10 +69,14 @@ login_links = cast(Table, LoginLink.__table__)
 api_tokens = cast(Table, ApiToken.__table__)
 outbox = cast(Table, OutboxMessage.__table__)
 attachments = cast(Table, OutboxAttachment.__table__)
+receipts = cast(Table, OutboxReceipt.__table__)
 exports = cast(Table, PersonalDataExport.__table__)
 
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.SKIPPED)
 EMPTY_JSON: ColumnElement[Any] = literal_column("'{}'::jsonb")
+PRUNED_JSON: ColumnElement[Any] = literal_column(
+    f"'{orjson.dumps(PRUNED_CONTEXT).decode()}'::jsonb"
+)
 
 
 class Target(StrEnum):
@@ -138,13 +150,18 @@ def _activity(only: Sequence[uuid.UUID] | None) -> Any:
         bookings.c.cancelled_at,
         case((bookings.c.status != BookingStatus.CANCELLED, training_sessions.c.ends_at)),
     )
+    # The meeting counts unless it is cancelled or the invitee said no (no answer, yes or
+    # maybe: the person may still come), as a booking counts its session.
+    going = and_(
+        meetings.c.status != MeetingStatus.CANCELLED,
+        or_(invitations.c.response.is_(None), invitations.c.response != RsvpResponse.NO),
+    )
+    invited = func.greatest(
+        invitations.c.invited_at, invitations.c.responded_at, case((going, meetings.c.ends_at))
+    )
     branches: list[tuple[Any, ColumnElement[Any], ColumnElement[datetime]]] = [
         (bookings.join(training_sessions), bookings.c.contact_id, booked),
-        (
-            invitations,
-            invitations.c.contact_id,
-            func.greatest(invitations.c.invited_at, invitations.c.responded_at),
-        ),
+        (invitations.join(meetings), invitations.c.contact_id, invited),
         (consent_events, consent_events.c.contact_id, consent_events.c.recorded_at),
         (portal_sessions.join(users), user_contact, portal_sessions.c.created_at),
         (api_tokens.join(users), user_contact, api_tokens.c.last_used_at),
@@ -269,8 +286,9 @@ def _finished_at() -> ColumnElement[datetime]:
 
 
 def _has_body() -> ColumnElement[bool]:
+    """Not pruned yet (PRUNED_CONTEXT), nor emptied by an erasure ({})."""
     return or_(
-        outbox.c.context != EMPTY_JSON,
+        and_(outbox.c.context != EMPTY_JSON, outbox.c.context != PRUNED_JSON),
         exists().where(attachments.c.message_id == outbox.c.id),
     )
 
@@ -334,8 +352,7 @@ async def carry_out(
         )
         pruned = list((await session.scalars(due)).all())
         if pruned:
-            await session.execute(update(outbox).where(outbox.c.id.in_(pruned)).values(context={}))
-            await session.execute(delete(attachments).where(attachments.c.message_id.in_(pruned)))
+            await _prune(session, pruned)
         return len(pruned)
     table, ended = _ended(what)
     deleted = await session.execute(
@@ -344,6 +361,46 @@ async def carry_out(
         .returning(table.c.id)
     )
     return len(deleted.all())
+
+
+async def _prune(session: AsyncSession, ids: list[uuid.UUID]) -> None:
+    """Prune the bodies of these messages: the context becomes PRUNED_CONTEXT (which also
+    stops a retry), the attachments go, and the SMTP server's refusal and acceptance keep
+    their text without any address in it (masked in Python: the same shape the logs mask)."""
+    await session.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids))
+        .values(context=PRUNED_CONTEXT, attachment_count=0)
+    )
+    await session.execute(delete(attachments).where(attachments.c.message_id.in_(ids)))
+    errors = await session.execute(
+        select(outbox.c.id, outbox.c.last_error).where(
+            outbox.c.id.in_(ids), outbox.c.last_error.contains("@")
+        )
+    )
+    await _masked(session, outbox, outbox.c.id, outbox.c.last_error, errors.all())
+    replies = await session.execute(
+        select(receipts.c.message_id, receipts.c.reply).where(
+            receipts.c.message_id.in_(ids), receipts.c.reply.contains("@")
+        )
+    )
+    await _masked(session, receipts, receipts.c.message_id, receipts.c.reply, replies.all())
+
+
+async def _masked(
+    session: AsyncSession,
+    table: Table,
+    key: ColumnElement[Any],
+    text: ColumnElement[Any],
+    rows: Sequence[Any],
+) -> None:
+    """Write back the text of these (key, text) rows with every address masked."""
+    if not rows:
+        return
+    await session.execute(
+        update(table).where(key == bindparam("b_key")).values({text.key: bindparam("b_text")}),
+        [{"b_key": row[0], "b_text": mask_emails(row[1])} for row in rows],
+    )
 
 
 def _expired(now: datetime) -> ColumnElement[bool]:

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,10 +21,12 @@ from network.auth.models import ApiToken, LoginLink, PortalSignIn, User
 from network.auth.principal import SYSTEM
 from network.contacts.models import Contact
 from network.db import utcnow
-from network.kit.enums import MembershipStatus, Network, Role
+from network.kit.enums import MeetingStatus, MembershipStatus, Network, Role, RsvpResponse, StarStep
+from network.kit.errors import DomainError
+from network.meetings.models import MeetingInvitation, NetworkMeeting
 from network.members.models import Member
-from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
-from network.messaging.service import queue_email
+from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxReceipt, OutboxStatus
+from network.messaging.service import PRUNED_CONTEXT, queue_email, retry_outbox_message
 from network.partners.models import Partner
 from network.privacy import retention
 from network.privacy.models import ExportStatus, PersonalDataExport, RetentionRuleKind
@@ -173,6 +176,65 @@ async def test_prospects_archived_and_inactive_contacts_each_by_their_rule(
     ] == {at_prospect.id, booked.id}
 
 
+async def _invite(
+    session: AsyncSession,
+    contact: Contact,
+    ends_at: datetime,
+    *,
+    response: RsvpResponse | None = None,
+    status: MeetingStatus = MeetingStatus.SCHEDULED,
+) -> None:
+    """Invite `contact` now to a meeting ending at `ends_at`."""
+    meeting = NetworkMeeting(
+        network=Network.CITIZEN_POWERED_CITY,
+        after_step=StarStep.MAP_IT,
+        title="Network meeting",
+        starts_at=ends_at - timedelta(hours=2),
+        ends_at=ends_at,
+        time_zone="Europe/London",
+        reminder_offsets_minutes=[],
+        status=status,
+    )
+    session.add(meeting)
+    await session.flush()
+    answered = utcnow() if response else None
+    session.add(
+        MeetingInvitation(
+            meeting_id=meeting.id, contact_id=contact.id, response=response, responded_at=answered
+        )
+    )
+    await session.flush()
+
+
+async def test_an_invitation_to_a_meeting_ahead_keeps_a_prospect_until_after_it(
+    session: AsyncSession, make: Factory
+) -> None:
+    prospect = await make.member()
+    await retention.set_retention_rule(session, SYSTEM, None, Kind.PROSPECT_CONTACTS, 180)
+    now = utcnow()
+    in_300_days = (now + 300 * DAY).replace(microsecond=0)
+    invited = await make.contact(prospect)
+    await _invite(session, invited, in_300_days)
+    maybe = await make.contact(prospect)
+    await _invite(session, maybe, in_300_days, response=RsvpResponse.MAYBE)
+    # Said no, or the meeting is off: the meeting keeps nobody.
+    declined = await make.contact(prospect)
+    await _invite(session, declined, in_300_days, response=RsvpResponse.NO)
+    called_off = await make.contact(prospect)
+    await _invite(session, called_off, in_300_days, status=MeetingStatus.CANCELLED)
+    others = (None, "PROSPECT_CONTACTS", "contacts")
+
+    assert due(await retention.plan(session, now + 181 * DAY)) == {
+        others: {declined.id, called_off.id}
+    }
+    assert due(await retention.plan(session, in_300_days + 179 * DAY)) == {
+        others: {declined.id, called_off.id}
+    }
+    assert due(await retention.plan(session, in_300_days + 181 * DAY)) == {
+        others: {invited.id, maybe.id, declined.id, called_off.id}
+    }
+
+
 # -- the run --------------------------------------------------------------------------------------
 
 
@@ -262,7 +324,7 @@ async def test_the_report_is_what_the_run_then_does_and_a_second_run_does_nothin
         row.id: row.context
         for row in await session.execute(select(OutboxMessage.id, OutboxMessage.context))
     }
-    assert bodies[old_message] == {}
+    assert bodies[old_message] == PRUNED_CONTEXT
     assert bodies[new_message]["title"] == "Hello"
     with_attachments = select(OutboxAttachment.message_id).where(
         OutboxAttachment.message_id.in_([old_message, new_message])
@@ -325,6 +387,73 @@ async def test_outbox_bodies_follow_the_rule_of_the_contacts_partner(
     assert due(await retention.plan(session, start + 400 * DAY)) == {
         ("wales", "OUTBOX_BODIES", "outbox bodies"): {welsh}
     }
+
+
+@pytest.mark.parametrize("status", [OutboxStatus.FAILED, OutboxStatus.SKIPPED])
+async def test_a_pruned_message_keeps_no_address_and_cannot_be_retried(
+    session: AsyncSession, make: Factory, status: OutboxStatus
+) -> None:
+    person = await make.contact(await active_member(session, make), "ada.lovelace@powys.example")
+    start = utcnow()
+    message_id = await _message(session, person, start, attachment=True)
+    kept_id = await _message(session, person, start + 60 * DAY, attachment=False)
+    refusal = "550 5.1.1 <ada.lovelace@powys.example>: no such user (ada.lovelace@powys)"
+    # Given up on at `start`, and 60 days later: only the first is past the 90 days.
+    for row_id, ended in ((message_id, start), (kept_id, start + 60 * DAY)):
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(
+                status=status,
+                sent_at=None,
+                attachment_count=1,
+                last_error=refusal,
+                updated_at=ended,
+            )
+        )
+    session.add(
+        OutboxReceipt(
+            message_id=message_id, accepted_at=start, reply="250 2.0.0 queued for ada@powys.example"
+        )
+    )
+    await session.flush()
+    later = start + 91 * DAY
+
+    run = await retention.apply(session, later)
+
+    assert run.by_kind() == {"OUTBOX_BODIES:outbox bodies": 1}
+    rows = {
+        row.id: row
+        for row in await session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.context,
+                OutboxMessage.attachment_count,
+                OutboxMessage.last_error,
+            ).where(OutboxMessage.id.in_([message_id, kept_id]))
+        )
+    }
+    pruned, kept = rows[message_id], rows[kept_id]
+    assert (pruned.context, pruned.attachment_count) == (PRUNED_CONTEXT, 0)
+    assert pruned.last_error == "550 5.1.1 <<email>>: no such user (<email>)"
+    assert (kept.context["title"], kept.attachment_count, kept.last_error) == ("Hello", 1, refusal)
+    reply = await session.scalar(
+        select(OutboxReceipt.reply).where(OutboxReceipt.message_id == message_id)
+    )
+    assert reply == "250 2.0.0 queued for <email>"
+    # Pruned is done: the next run finds nothing to prune again.
+    assert (await retention.plan(session, later)).total == 0
+
+    with pytest.raises(DomainError) as refused:
+        await retry_outbox_message(session, SYSTEM, message_id)
+
+    assert [(e.field, e.code) for e in refused.value.errors] == [("id", "BODY_PRUNED")]
+    assert (
+        await session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == message_id))
+        is status
+    )
+    retried = await retry_outbox_message(session, SYSTEM, kept_id)
+    assert retried.status is OutboxStatus.PENDING
 
 
 async def test_sign_in_records_go_their_rules_days_after_they_stopped_working(
@@ -525,6 +654,49 @@ async def test_staff_set_rules_and_bad_input_names_the_field_and_changes_nothing
         "source": "BUILT_IN",
         "partner": {"slug": "france"},
     }
+
+
+async def test_days_left_out_is_refused_and_null_removes_the_rule(
+    gql: GraphQL, session: AsyncSession, make: Factory
+) -> None:
+    france = await make.partner("france", countries=["FR"])
+    staff = await make.token(Role.STAFF)
+    member = await make.token(Role.MEMBER, contact=await make.contact(await make.member()))
+    await retention.set_retention_rule(session, SYSTEM, france.id, Kind.PROSPECT_CONTACTS, 1095)
+    await session.flush()  # its audit event too
+    before = await snapshot(session)
+    left_out = {"partnerId": gid("Partner", france), "kind": "PROSPECT_CONTACTS"}
+
+    body = await gql(SET, {"input": left_out}, token=staff)
+
+    assert body == {
+        "data": {
+            "setRetentionRule": {
+                "retentionRule": None,
+                "userErrors": [{"field": "days", "code": "REQUIRED"}],
+            }
+        }
+    }
+    assert await snapshot(session) == before
+    # Who may not set rules is told so first, whatever they left out.
+    body = await gql(SET, {"input": {"kind": "OUTBOX_BODIES"}}, token=member)
+    assert body["data"]["setRetentionRule"]["userErrors"] == [
+        {"field": "partnerId", "code": "FORBIDDEN"}
+    ]
+
+    body = await gql(SET, {"input": left_out | {"days": None}}, token=staff)
+
+    assert body["data"]["setRetentionRule"] == {
+        "retentionRule": {
+            "kind": "PROSPECT_CONTACTS",
+            "days": 730,
+            "source": "BUILT_IN",
+            "partner": {"slug": "france"},
+        },
+        "userErrors": [],
+    }
+    rules = await retention.retention_rules(session, SYSTEM, france.id)
+    assert {r.kind: r.source for r in rules}[Kind.PROSPECT_CONTACTS] is RuleSource.BUILT_IN
 
 
 async def test_a_partner_sees_its_own_rules_with_the_networks_and_no_other_partners(

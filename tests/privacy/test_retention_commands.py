@@ -152,6 +152,36 @@ async def test_report_shows_the_run_and_apply_asks_then_does_it_once(
     assert again.stdout.splitlines() == ["0 row(s) changed"]
 
 
+def _unusable(args: list[str], stdin: str | None = None) -> Result:
+    """The command against a database nobody listens for (port 1), exceptions not caught: a
+    traceback would fail the test."""
+    saved = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, args, input=stdin, catch_exceptions=False)
+    finally:
+        if saved is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = saved
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "args", [["report"], ["apply", "--yes"], ["apply"]], ids=["report", "apply-yes", "apply"]
+)
+async def test_a_database_that_cannot_be_used_is_one_error_line_not_a_traceback(
+    args: list[str],
+) -> None:
+    result = await asyncio.to_thread(_unusable, ["retention", *args], "y\n")
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: cannot use the database at DATABASE_URL: ")
+    assert result.stdout == ""
+
+
 async def test_the_daily_job_runs_at_a_quiet_hour_and_applies_the_rules(
     own_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.api.core.context import AnyInfo
 from network.api.core.ids import input_id
 from network.api.core.mutations import UserError, run_mutation
 from network.api.retention.types import RetentionRule
+from network.auth.policy import require_staff
+from network.auth.principal import Principal
+from network.kit.errors import DomainError
 from network.privacy import retention
 from network.privacy.models import RetentionRuleKind
+from network.privacy.retention import EffectiveRule
 
 
 @strawberry.input
@@ -19,8 +24,10 @@ class SetRetentionRuleInput:
     )
     kind: RetentionRuleKind
     days: int | None = strawberry.field(
+        default=strawberry.UNSET,
         description="How many days to keep the data; null removes the rule (back to the "
-        "network-wide rule, or the built-in default)."
+        "network-wide rule, or the built-in default). Required: left out, nothing changes "
+        "and a userError (days, REQUIRED) says so.",
     )
 
 
@@ -41,13 +48,17 @@ class RetentionMutation:
     async def set_retention_rule(
         self, info: AnyInfo, input: SetRetentionRuleInput
     ) -> SetRetentionRulePayload:
-        result, errors = await run_mutation(
-            info,
-            lambda s, p: retention.set_retention_rule(
-                s, p, input_id(input.partner_id, "Partner"), input.kind, input.days
-            ),
-            input=input,
-        )
+        async def action(session: AsyncSession, principal: Principal) -> EffectiveRule:
+            require_staff(principal, "partnerId")
+            # Left out is not null: a forgotten field must not remove the rule.
+            if input.days is strawberry.UNSET:
+                raise DomainError.one("days", "REQUIRED", "Give days, or null to remove the rule.")
+            partner_id = input_id(input.partner_id, "Partner")
+            return await retention.set_retention_rule(
+                session, principal, partner_id, input.kind, input.days
+            )
+
+        result, errors = await run_mutation(info, action, input=input)
         return SetRetentionRulePayload(
             retention_rule=RetentionRule.of(result) if result else None, user_errors=errors
         )
