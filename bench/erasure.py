@@ -43,9 +43,9 @@ REASON = "Retention: no activity for the period of the rule"
 TRIGRAM_INDEXES = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX bench_outbox_context_trgm ON outbox_messages"
-    " USING gin (lower(context::text) gin_trgm_ops)",
+    " USING gin ((context::text) gin_trgm_ops)",
     "CREATE INDEX bench_audit_changes_trgm ON audit_events"
-    " USING gin (lower(changes::text) gin_trgm_ops)",
+    " USING gin ((changes::text) gin_trgm_ops)",
 )
 
 

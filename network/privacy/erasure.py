@@ -35,6 +35,10 @@ nulled, scrubbed out of free text or deleted, as the register says (network/kit/
 
 One transaction, idempotent (erasing an erased contact changes nothing), audited as
 `contact.erased` with the reason only (who, when, why; not what).
+
+`erase_people` erases a batch (retention's) with the same result, reading each table of shared
+text (outbox bodies and SMTP errors and replies, the audit trail) once for the whole batch
+instead of once per person; `erase_person` is a batch of one.
 """
 
 from __future__ import annotations
@@ -51,16 +55,16 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     delete,
-    not_,
     or_,
     select,
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
@@ -158,6 +162,14 @@ class LiveHolders:
     contact_ids: frozenset[uuid.UUID]
     user_ids: frozenset[uuid.UUID]
 
+    @staticmethod
+    def none() -> LiveHolders:
+        return LiveHolders(frozenset(), frozenset(), frozenset())
+
+    def record_set(self) -> frozenset[tuple[str, uuid.UUID]]:
+        """The same records, as a set."""
+        return frozenset(self.records())
+
     def records(self) -> list[tuple[str, uuid.UUID]]:
         """The (entity type, id) of the holders, as the audit trail names them."""
         return [
@@ -208,54 +220,190 @@ def _like_pattern(term: str) -> str:
     return "%" + "%".join(escaped.split()) + "%"
 
 
+# A row of shared text is searched only for the people one of whose terms has all its words
+# in it (casefolded words): one pass over each shared table per batch, whatever the number of
+# terms. The characters below fold to something that is not
+# one word character, or match a letter of another fold when case is ignored (Turkish dotted
+# and dotless i, a few Greek and Latin letters with accents): text holding one, and terms
+# holding one, are searched with every scrubber, as before.
+_WORDS = re.compile(r"\w+")
+_ODD_FOLDS = re.compile(
+    "[\u0130\u0131\u01f0\u0390\u03b0\u1e96\u1e97\u1e98\u1e99\u1f50\u1f52\u1f54\u1f56\u1fb6"
+    "\u1fb7\u1fc6\u1fc7\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2\u1fe3\u1fe4\u1fe6\u1fe7\u1ff6\u1ff7]"
+)
+# Up to this many terms in a batch, the database picks the candidate rows itself (one regular
+# expression over the text); beyond, every row with text is read once and sorted here.
+MAX_TERMS_IN_SQL = 12
+STREAM_ROWS = 2000
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+
+
+def _sql_pattern(term: str) -> str:
+    """A PostgreSQL regular expression (case ignored) found wherever the term's words are, in
+    order (anything between them, as JSON escapes a line break): a superset of the term's
+    whole-word matches in a column or its JSON, to pick candidate rows."""
+    words = (re.sub(r"[!-/:-@\[-`{-~]", _sql_escaped, w) for w in term.split())
+    return ".*".join(words)
+
+
+def _sql_escaped(match: re.Match[str]) -> str:
+    # JSON as text escapes a quote and a backslash with a backslash.
+    char = match.group()
+    return {'"': r'\\?"', "\\": r"\\\\?"}.get(char, "\\" + char)
+
+
+@dataclass(slots=True)
+class _Erasure:
+    """One person being erased in a batch: what names them and what is theirs."""
+
+    contact: Contact
+    users: list[User]
+    identity: Identity
+    holders: LiveHolders = field(default_factory=LiveHolders.none)
+    gone: list[str] = field(default_factory=list)
+    own: Scrubber = field(default_factory=lambda: Scrubber([]))
+    shared: Scrubber = field(default_factory=lambda: Scrubber([]))
+    records: set[tuple[str, uuid.UUID]] = field(default_factory=set)
+
+
+class _Index:
+    """Which people of a batch a piece of shared text may name (a superset, by word)."""
+
+    def __init__(self, people: Sequence[_Erasure]) -> None:
+        self.people = [p for p in people if p.shared.pattern is not None]
+        # A term's key word (its longest; an address's, before the @: the domain is everyone's)
+        # -> the people with such a term, and all the term's words.
+        self.by_word: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        self.always: set[int] = set()
+        for number, person in enumerate(self.people):
+            for term in person.shared.terms:
+                words = _WORDS.findall(term.casefold())
+                if not words or _ODD_FOLDS.search(term):
+                    self.always.add(number)
+                    continue
+                keys = _WORDS.findall(term.casefold().rpartition("@")[0]) or words
+                entry = (number, frozenset(words))
+                self.by_word.setdefault(max(keys, key=len), []).append(entry)
+
+    def terms(self) -> list[str]:
+        return [t for p in self.people for t in p.shared.terms]
+
+    def candidate(self, column: Any) -> ColumnElement[bool] | None:
+        """For a few terms, the rows whose column may hold one; else None (read them all)."""
+        terms = self.terms()
+        if len(terms) > MAX_TERMS_IN_SQL:
+            return None
+        return cast(column, Text).op("~*")("|".join(_sql_pattern(t) for t in terms))
+
+    def who(self, values: Iterable[Any]) -> list[_Erasure]:
+        """The people of the batch (in order) the strings in these values may name."""
+        found = set(self.always)
+        words: set[str] = set()
+        for value in values:
+            for text in _strings(value):
+                if _ODD_FOLDS.search(text):
+                    return self.people
+                words.update(_WORDS.findall(text.casefold()))
+        for word in words:
+            for number, needed in self.by_word.get(word, ()):
+                if needed <= words:
+                    found.add(number)
+        return [self.people[n] for n in sorted(found)]
+
+
 async def erase_person(
     session: AsyncSession, principal: Principal, contact_id: uuid.UUID, reason: str
 ) -> ErasureResult:
     """Anonymise a contact in place, for good (staff, or the system's retention jobs)."""
+    (result,) = await erase_people(session, principal, [contact_id], reason)
+    return result
+
+
+async def erase_people(
+    session: AsyncSession, principal: Principal, contact_ids: Sequence[uuid.UUID], reason: str
+) -> list[ErasureResult]:
+    """Erase these contacts as `erase_person` does each, in one pass over the shared text
+    (retention's batches); the results in the order of the ids. A contact that cannot be
+    erased (not found) raises before anything changes."""
     require_staff(principal, "contactId")
     errors = Errors()
     clean_reason = clean_text(errors, "reason", reason, max_length=MAX_REASON)
     errors.raise_if_any()
     assert clean_reason is not None
-    contact = await load_contact(session, principal, contact_id, "contactId")
-    if contact.erased_at is not None:
-        return ErasureResult(contact.id, contact.erased_at, already_erased=True)
+    contacts: dict[uuid.UUID, Contact] = {}
+    for contact_id in contact_ids:
+        if contact_id not in contacts:
+            contacts[contact_id] = await load_contact(session, principal, contact_id, "contactId")
     now = utcnow()
-    users = list((await session.scalars(select(User).where(User.contact_id == contact.id))).all())
-    identity = await _identity(session, contact, users)
-    holders = await _live_holders(session, contact.id, identity.addresses)
-    gone = sorted(identity.addresses - holders.addresses)
-    # Their own rows lose every trace; text shared with others only what is surely them.
-    own = Scrubber([*identity.addresses, *identity.full_names, *identity.lone_names])
-    shared = Scrubber([*gone, *identity.full_names])
-
-    await _erase_contact(session, contact, now)
-    await _erase_users(session, principal, contact.id, users)
-    records = await _scrub_records(session, contact, own, shared)
-    records += [("User", u.id) for u in users]
-    await _erase_messages(session, contact.id, gone, (own, shared), holders, now)
-    await _scrub_audit(session, records, own, shared, holders)
-    await session.execute(
-        delete(PersonalDataExport).where(PersonalDataExport.contact_id == contact.id)
-    )
-    if gone:
-        await session.execute(
-            insert(SuppressedAddress)
-            .values(
-                [{"address_sha256": address_digest(a), "reason": SUPPRESSED_REASON} for a in gone]
-            )
-            .on_conflict_do_nothing(index_elements=["address_sha256"])
+    already = {c.id: c.erased_at for c in contacts.values() if c.erased_at is not None}
+    people: list[_Erasure] = []
+    for contact in contacts.values():
+        if contact.erased_at is not None:
+            continue
+        users = list(
+            (await session.scalars(select(User).where(User.contact_id == contact.id))).all()
         )
-    audit.record(
-        session,
-        principal,
-        "contact.erased",
-        "Contact",
-        contact.id,
-        {"reason": own.text(clean_reason)},
-    )
+        people.append(_Erasure(contact, users, await _identity(session, contact, users)))
+    batch = [p.contact.id for p in people]
+    for person in people:
+        identity = person.identity
+        person.holders = await _live_holders(session, batch, identity.addresses)
+        person.gone = sorted(identity.addresses - person.holders.addresses)
+        # Their own rows lose every trace; text shared with others only what is surely them.
+        person.own = Scrubber([*identity.addresses, *identity.full_names, *identity.lone_names])
+        person.shared = Scrubber([*person.gone, *identity.full_names])
+
+    for person in people:
+        contact = person.contact
+        await _erase_contact(session, contact, now)
+        await _erase_users(session, principal, contact.id, person.users)
+        records = await _scrub_records(session, contact, person.own, person.shared)
+        person.records = {*records, *(("User", u.id) for u in person.users)}
+        await _empty_messages(session, contact.id, person.gone, person.own, now)
+        await _scrub_own_audit(session, person.records, person.own)
+        await session.execute(
+            delete(PersonalDataExport).where(PersonalDataExport.contact_id == contact.id)
+        )
+        if person.gone:
+            await session.execute(
+                insert(SuppressedAddress)
+                .values(
+                    [
+                        {"address_sha256": address_digest(a), "reason": SUPPRESSED_REASON}
+                        for a in person.gone
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["address_sha256"])
+            )
+    if people:
+        index = _Index(people)
+        await _scrub_shared_messages(session, index)
+        await _scrub_replies(session, index)
+        await _scrub_shared_audit(session, index)
+    for person in people:
+        said = person.own.text(clean_reason)
+        for other in people:
+            said = other.shared.text(said) if other is not person else said
+        audit.record(
+            session, principal, "contact.erased", "Contact", person.contact.id, {"reason": said}
+        )
     await session.flush()
-    return ErasureResult(contact.id, now, already_erased=False)
+    return [
+        ErasureResult(i, erased_at, already_erased=True)
+        if (erased_at := already.get(i)) is not None
+        else ErasureResult(i, now, already_erased=False)
+        for i in contact_ids
+    ]
 
 
 async def _identity(session: AsyncSession, contact: Contact, users: Sequence[User]) -> Identity:
@@ -318,17 +466,19 @@ def _values(value: Any) -> list[str]:
 
 
 async def _live_holders(
-    session: AsyncSession, contact_id: uuid.UUID, addresses: Iterable[str]
+    session: AsyncSession, batch: Sequence[uuid.UUID], addresses: Iterable[str]
 ) -> LiveHolders:
-    """The other live (non-erased) contacts and the active users of other contacts (or of
-    none) that hold any of these addresses."""
+    """The live (non-erased) contacts outside the batch being erased, and the active users
+    of contacts outside it (or of none), that hold any of these addresses."""
     wanted = sorted(addresses)
     if not wanted:
-        return LiveHolders(frozenset(), frozenset(), frozenset())
+        return LiveHolders.none()
     contacts = (
         await session.execute(
             select(Contact.id, Contact.email).where(
-                Contact.email.in_(wanted), Contact.id != contact_id, Contact.erased_at.is_(None)
+                Contact.email.in_(wanted),
+                Contact.id.not_in(batch),
+                Contact.erased_at.is_(None),
             )
         )
     ).all()
@@ -337,7 +487,7 @@ async def _live_holders(
             select(User.id, User.email).where(
                 User.email.in_(wanted),
                 User.is_active.is_(True),
-                or_(User.contact_id.is_(None), User.contact_id != contact_id),
+                or_(User.contact_id.is_(None), User.contact_id.not_in(batch)),
             )
         )
     ).all()
@@ -476,18 +626,16 @@ async def _scrub_table(
     return changed
 
 
-async def _erase_messages(
+async def _empty_messages(
     session: AsyncSession,
     contact_id: uuid.UUID,
     gone: Sequence[str],
-    scrubbers: tuple[Scrubber, Scrubber],
-    holders: LiveHolders,
+    own: Scrubber,
     now: datetime,
 ) -> None:
     """The person's emails (naming their contact, or no contact and an address no one else
-    holds): unaddressed, emptied, their attachments gone, the pending ones skipped; their full
-    name and unshared addresses scrubbed out of other people's emails (not the live holders'
-    of a shared address) and SMTP replies."""
+    holds): unaddressed, emptied, their attachments gone, the pending ones skipped; every trace
+    of them scrubbed out of the SMTP errors of those naming their contact."""
     theirs = or_(
         OutboxMessage.contact_id == contact_id,
         and_(OutboxMessage.contact_id.is_(None), OutboxMessage.to_email.in_(gone)),
@@ -511,82 +659,137 @@ async def _erase_messages(
         await session.execute(
             delete(OutboxAttachment).where(OutboxAttachment.message_id.in_(message_ids))
         )
-    own, shared = scrubbers
     if own.pattern is None:
         return
     outbox = typed(Table, OutboxMessage.__table__)
-    mine = outbox.c.contact_id == contact_id
-    others = [or_(outbox.c.contact_id.is_(None), outbox.c.contact_id != contact_id)]
-    if holders.contact_ids:
-        others.append(
-            or_(outbox.c.contact_id.is_(None), outbox.c.contact_id.not_in(holders.contact_ids))
-        )
-    if holders.addresses:
-        others.append(outbox.c.to_email.not_in(holders.addresses))
     rows = (
         await session.execute(
-            select(outbox.c.id, outbox.c.context, outbox.c.last_error, mine.label("mine")).where(
-                or_(
-                    # Their own messages' SMTP errors (the context is already gone).
-                    and_(mine, own.like_any(outbox.c.last_error)),
-                    and_(
-                        or_(
-                            shared.like_any(outbox.c.context), shared.like_any(outbox.c.last_error)
-                        ),
-                        *others,
-                    ),
-                )
+            select(outbox.c.id, outbox.c.last_error).where(
+                outbox.c.contact_id == contact_id, own.like_any(outbox.c.last_error)
             )
         )
     ).all()
-    for row in rows:
-        scrubber = own if row.mine else shared
-        context = scrubber.json(row.context)
-        error = scrubber.text(row.last_error) if row.last_error else row.last_error
-        if context != row.context or error != row.last_error:
-            await session.execute(
-                update(outbox)
-                .where(outbox.c.id == row.id)
-                .values(context=context, last_error=error)
-            )
-    receipts = typed(Table, OutboxReceipt.__table__)
-    replies = (
+    changes = [
+        {"row_id": i, "new_error": own.text(error)}
+        for i, error in rows
+        if error and own.text(error) != error
+    ]
+    if changes:
         await session.execute(
-            select(receipts.c.message_id, receipts.c.reply).where(shared.like_any(receipts.c.reply))
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"))
+            .values(last_error=bindparam("new_error")),
+            changes,
         )
-    ).all()
-    for message_id, reply in replies:
+
+
+async def _scrub_shared_messages(session: AsyncSession, index: _Index) -> None:
+    """The batch's full names and unshared addresses scrubbed out of other people's emails
+    (not the person's own, nor the live holders' of an address they shared) and their SMTP
+    errors: one pass over the outbox."""
+    outbox = typed(Table, OutboxMessage.__table__)
+    texts = or_(outbox.c.context != cast({}, JSONB), outbox.c.last_error.is_not(None))
+    in_context, in_error = index.candidate(outbox.c.context), index.candidate(outbox.c.last_error)
+    where = or_(in_context, in_error) if in_context is not None and in_error is not None else texts
+    columns = (outbox.c.id, outbox.c.contact_id, outbox.c.to_email, outbox.c.context)
+    statement = select(*columns, outbox.c.last_error).where(where)
+    changes = []
+    stream = await session.stream(statement.execution_options(yield_per=STREAM_ROWS))
+    async for row in stream:
+        context, error = row.context, row.last_error
+        for person in index.who([context, error]):
+            if row.contact_id == person.contact.id:
+                continue
+            holders = person.holders
+            if row.contact_id in holders.contact_ids or row.to_email in holders.addresses:
+                continue
+            context = person.shared.json(context)
+            error = person.shared.text(error) if error else error
+        if context != row.context or error != row.last_error:
+            changes.append({"row_id": row.id, "new_context": context, "new_error": error})
+    if changes:
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"))
+            .values(context=bindparam("new_context"), last_error=bindparam("new_error")),
+            changes,
+        )
+
+
+async def _scrub_replies(session: AsyncSession, index: _Index) -> None:
+    """The batch's full names and unshared addresses scrubbed out of the SMTP replies."""
+    receipts = typed(Table, OutboxReceipt.__table__)
+    found = index.candidate(receipts.c.reply)
+    where = found if found is not None else receipts.c.reply.is_not(None)
+    changes = []
+    stream = await session.stream(
+        select(receipts.c.message_id, receipts.c.reply)
+        .where(where)
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    async for message_id, reply in stream:
+        text = reply
+        for person in index.who([reply]):
+            text = person.shared.text(text)
+        if text != reply:
+            changes.append({"row_id": message_id, "new_reply": text})
+    if changes:
         await session.execute(
             update(receipts)
-            .where(receipts.c.message_id == message_id)
-            .values(reply=shared.text(reply))
+            .where(receipts.c.message_id == bindparam("row_id"))
+            .values(reply=bindparam("new_reply")),
+            changes,
         )
 
 
-async def _scrub_audit(
-    session: AsyncSession,
-    records: Sequence[tuple[str, uuid.UUID]],
-    own: Scrubber,
-    shared: Scrubber,
-    holders: LiveHolders,
+async def _scrub_own_audit(
+    session: AsyncSession, records: Iterable[tuple[str, uuid.UUID]], own: Scrubber
 ) -> None:
-    """Audit entries keep their keys: values naming the person become "[erased]" (every
-    trace in entries about their own records; their full names and unshared addresses in any
-    other, except the entries about the live holders of a shared address)."""
+    """Every trace of the person out of the audit entries about their own records (keys
+    kept)."""
+    wanted = sorted(records, key=str)
+    if not wanted:
+        return
     events = typed(Table, AuditEvent.__table__)
-    keys = tuple_(events.c.entity_type, events.c.entity_id)
-    about_them = keys.in_(records) if records else events.c.id.is_(None)
-    others = [not_(keys.in_(holders.records()))] if holders.records() else []
-    candidates = or_(about_them, and_(shared.like_any(events.c.changes), *others))
     rows = (
         await session.execute(
-            select(events.c.id, events.c.changes, about_them.label("about")).where(candidates)
+            select(events.c.id, events.c.changes).where(
+                tuple_(events.c.entity_type, events.c.entity_id).in_(wanted)
+            )
         )
     ).all()
-    for row in rows:
-        scrubber = own if row.about else shared
-        changes = scrubber.json(row.changes)
+    await _update_audit(session, [(i, new) for i, old in rows if (new := own.json(old)) != old])
+
+
+async def _scrub_shared_audit(session: AsyncSession, index: _Index) -> None:
+    """The batch's full names and unshared addresses out of the other audit entries (not the
+    ones about a person's own records, nor about the live holders of an address they shared):
+    one pass over the audit trail."""
+    events = typed(Table, AuditEvent.__table__)
+    found = index.candidate(events.c.changes)
+    where = found if found is not None else events.c.changes != cast({}, JSONB)
+    statement = select(events.c.id, events.c.entity_type, events.c.entity_id, events.c.changes)
+    changed = []
+    stream = await session.stream(statement.where(where).execution_options(yield_per=STREAM_ROWS))
+    async for row in stream:
+        changes = row.changes
+        key = (row.entity_type, row.entity_id)
+        for person in index.who([changes]):
+            if key in person.records or key in person.holders.record_set():
+                continue
+            changes = person.shared.json(changes)
         if changes != row.changes:
-            await session.execute(
-                update(events).where(events.c.id == row.id).values(changes=changes)
-            )
+            changed.append((row.id, changes))
+    await _update_audit(session, changed)
+
+
+async def _update_audit(session: AsyncSession, changed: Sequence[tuple[int, Any]]) -> None:
+    if not changed:
+        return
+    events = typed(Table, AuditEvent.__table__)
+    await session.execute(
+        update(events)
+        .where(events.c.id == bindparam("row_id"))
+        .values(changes=bindparam("new_changes")),
+        [{"row_id": i, "new_changes": c} for i, c in changed],
+    )

@@ -32,18 +32,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.audit import service as audit
 from network.auth.policy import require_staff
 from network.auth.principal import SYSTEM, Principal, PrincipalKind
+from network.contacts.models import Contact
 from network.db import AfterCommit, unit_of_work, utcnow
 from network.kit.errors import DomainError, Errors, NotFound, PermissionDenied
 from network.partners.models import Partner
 from network.privacy import retention_queries as queries
-from network.privacy.erasure import erase_person
+from network.privacy.erasure import erase_people, erase_person
 from network.privacy.models import RetentionRule, RetentionRuleKind
 
 logger = logging.getLogger("network.privacy.retention")
@@ -162,24 +163,11 @@ async def _rule_rows(session: AsyncSession, partner_ids: Iterable[uuid.UUID] | N
 
 
 async def _network_wide_rows(session: AsyncSession) -> list[Any]:
-    """The network-wide rule rows, whoever asks.
-
-    They are nobody's personal data and bind every partner, but row-level security (migration
-    0010) shows a partner user only its own rules; so this one read acts as the system, as the
-    database's own visibility functions do (migration 0008), and then acts as the caller again.
-    (Were the read to fail, its transaction would be rolled back, settings and all.)
-    """
-    caller = await session.scalar(text("SELECT current_setting('network.principal_kind', true)"))
-    await session.execute(select(func.set_config("network.principal_kind", "SYSTEM", True)))
-    rows = (
-        await session.execute(
-            select(RetentionRule.partner_id, RetentionRule.kind, RetentionRule.days).where(
-                RetentionRule.partner_id.is_(None)
-            )
-        )
-    ).all()
-    await session.execute(select(func.set_config("network.principal_kind", caller or "", True)))
-    return list(rows)
+    """The network-wide rule rows, whoever asks: nobody's personal data, and they bind every
+    partner's members where it has no rule of its own (migration 0010 lets a partner read them,
+    as it reads its own, and write neither)."""
+    statement = select(RetentionRule.partner_id, RetentionRule.kind, RetentionRule.days)
+    return list((await session.execute(statement.where(RetentionRule.partner_id.is_(None)))).all())
 
 
 def _rules_of(rows: Iterable[Any], slugs: dict[uuid.UUID, str]) -> Rules:
@@ -498,15 +486,31 @@ def _chunks(ids: Sequence[uuid.UUID], size: int) -> Iterable[list[uuid.UUID]]:
 async def _erase(
     session: AsyncSession, principal: Principal, ids: Iterable[uuid.UUID], reason: str
 ) -> int:
-    """Erase each contact in a savepoint of its own: one that cannot be erased (an expected
-    failure) is left for the next run, and the rest of the batch goes ahead."""
+    """Erase the batch in one pass over the shared text (network.privacy.erasure.erase_people);
+    if that fails, each in a savepoint of its own instead: one that cannot be erased (an
+    expected failure, or an unexpected one such as a deadlock) is logged by id and left for the
+    next run, and the rest of the batch goes ahead, so one bad row never stops every run."""
+    wanted = list(ids)
+    try:
+        async with session.begin_nested():
+            await erase_people(session, principal, wanted, reason)
+        return len(wanted)
+    except Exception:
+        pass
     erased = 0
-    for contact_id in ids:
+    for contact_id in wanted:
         try:
             async with session.begin_nested():
                 await erase_person(session, principal, contact_id, reason)
         except DomainError as error:
-            logger.warning("retention: a contact was not erased (%s)", error.errors[0].code)
+            logger.warning(
+                "retention: contact %s was not erased (%s)", contact_id, error.errors[0].code
+            )
+            continue
+        except Exception as error:
+            logger.error(
+                "retention: contact %s was not erased (%s)", contact_id, type(error).__name__
+            )
             continue
         erased += 1
     return erased
@@ -522,6 +526,11 @@ async def _carry_out(
 ) -> int:
     """One batch of one line: erase, prune or delete what is still due of `chunk`."""
     if line.what is queries.Target.CONTACTS:
+        # Lock first, then check again: a booking or an answer committed meanwhile is seen by
+        # the check (a new statement), and one arriving after waits for this batch's commit.
+        await session.execute(
+            select(Contact.id).where(Contact.id.in_(chunk)).order_by(Contact.id).with_for_update()
+        )
         still = await queries.still_due_contacts(session, moment, days, chunk)
         return await _erase(session, principal, (i for i in chunk if i in still), line.reason)
     if line.what is queries.Target.EXPORT_FILES:
