@@ -29,14 +29,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.generate import Spec, ensure
-from bench.retention import DEFAULT_URL, _bulk, add_history
+from bench.retention import DEFAULT_URL, _bulk, add_history, rolled_back
 from network.audit.models import AuditEvent
 from network.auth.principal import SYSTEM
 from network.contacts.models import Contact
-from network.db import PRINCIPAL, make_engine
 from network.privacy import erasure, retention
 
 REASON = "Retention: no activity for the period of the rule"
@@ -123,17 +121,7 @@ def _profiled(timings: dict[str, float]) -> Callable[[], None]:
 async def run(
     url: str, people: int, batch_size: int, single: bool, profile: bool, trigram: bool
 ) -> None:
-    await ensure(url, Spec(), if_missing=True)
-    engine = make_engine(url, pool_size=2)
-    async with engine.connect() as connection:
-        outer = await connection.begin()
-        sessions = async_sessionmaker(
-            bind=connection,
-            join_transaction_mode="create_savepoint",
-            expire_on_commit=False,
-            autoflush=False,
-            info={PRINCIPAL: SYSTEM},
-        )
+    async with rolled_back(url) as (connection, sessions):
         async with sessions() as session:
             started = time.perf_counter()
             added = await add_history(session)
@@ -171,8 +159,6 @@ async def run(
             left = await session.scalar(
                 select(Contact.id).where(Contact.id.in_(chosen), Contact.erased_at.is_(None))
             )
-        await outer.rollback()
-    await engine.dispose()
     assert left is None and erased == people, "not every chosen contact was erased"
     how = "erase_person one by one" if single else f"retention batches of {batch_size}"
     print(

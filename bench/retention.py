@@ -26,12 +26,13 @@ import platform
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bench.generate import EPOCH, SPAN_DAYS, Spec, ensure
 from network.auth.models import ApiToken, LoginLink, PortalSignIn, User
@@ -255,18 +256,36 @@ def _counts(plan: retention.RetentionPlan) -> dict[str, int]:
     return counts
 
 
-async def run(url: str, now: datetime, batch_size: int) -> None:
+@asynccontextmanager
+async def rolled_back(
+    url: str,
+) -> AsyncIterator[tuple[AsyncConnection, async_sessionmaker[AsyncSession]]]:
+    """The benchmark database (generated if missing) inside one transaction rolled back at the
+    end, and sessions acting as the system whose commits are savepoints of it."""
     await ensure(url, Spec(), if_missing=True)
     engine = make_engine(url, pool_size=2)
-    async with engine.connect() as connection:
-        outer = await connection.begin()
-        sessions = async_sessionmaker(
-            bind=connection,
-            join_transaction_mode="create_savepoint",
-            expire_on_commit=False,
-            autoflush=False,
-            info={PRINCIPAL: SYSTEM},
-        )
+    try:
+        async with engine.connect() as connection:
+            outer = await connection.begin()
+            try:
+                yield (
+                    connection,
+                    async_sessionmaker(
+                        bind=connection,
+                        join_transaction_mode="create_savepoint",
+                        expire_on_commit=False,
+                        autoflush=False,
+                        info={PRINCIPAL: SYSTEM},
+                    ),
+                )
+            finally:
+                await outer.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def run(url: str, now: datetime, batch_size: int) -> None:
+    async with rolled_back(url) as (connection, sessions):
         async with sessions() as session:
             started = time.perf_counter()
             added = await add_history(session)
@@ -321,8 +340,6 @@ async def run(url: str, now: datetime, batch_size: int) -> None:
         idle = await retention.apply(sessions, now, SYSTEM, batch_size=batch_size)
         timings["apply with nothing to do"] = time.perf_counter() - started
         assert again.total == 0 and idle.total == 0, f"a second run found work: {_counts(again)}"
-        await outer.rollback()
-    await engine.dispose()
     for label, seconds in timings.items():
         print(f"{label}: {seconds * 1000:,.0f} ms")
     erased = per_target.get("contacts", 0)

@@ -354,7 +354,7 @@ async def unsubscribe(session: AsyncSession, token: str) -> UnsubscribeTarget | 
     nothing (they are written to no more anyway). None when the token names nothing.
     """
     target = await unsubscribe_target(session, token)
-    if target is None or target.erased:
+    if target is None or target.erased or not target.given:  # mail providers repeat POSTs
         return target
     await record_consent(
         session, SYSTEM, target.contact_id, target.purpose, False, ConsentChannel.EMAIL_LINK

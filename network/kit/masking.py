@@ -1,8 +1,8 @@
 """Masking email-shaped text, where free text from elsewhere (an SMTP server's reply or
 refusal) may quote an address and must be kept without it.
 
-The same shape as the logs' last line of defence (network/logs.py, which the domain may not
-import): anything like an address, internationalised ones too, or like the start of one.
+Shared with the logs' last line of defence (network/logs.py imports it from here): anything
+like an address, internationalised ones too, or like the start of one.
 """
 
 from __future__ import annotations

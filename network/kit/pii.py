@@ -112,6 +112,7 @@ SUPPRESSION_LABEL = b"network/suppressed-address/v1"
 _BLOCK = 64  # SHA-256's block size, for HMAC's pads
 
 
+@lru_cache(maxsize=4)
 def suppression_key(secret_key: str) -> bytes:
     """The key of the suppression digests: HMAC-SHA256(SECRET_KEY, a fixed label)."""
     return hmac.new(secret_key.encode(), SUPPRESSION_LABEL, hashlib.sha256).digest()

@@ -22,7 +22,8 @@ from network.kit.sentinel import UNSET
 from network.members import service as members
 from network.portal.deps import PartnerForm, PartnerReading, PortalDep, area_router, path_id
 from network.portal.exits import or_404
-from network.portal.members import CONTACT_LANGUAGES, errors_of, member_view
+from network.portal.i18n import CONTACT_LANGUAGES
+from network.portal.members import errors_of, member_view
 from network.portal.web import Portal, PortalSession, Reading
 from network.usecases import contacts as contact_cases
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from network.kit.validation import LANGUAGES as CONTACT_LANGUAGE_CODES
 from network.portal.labels import (
     certs,
     cohorts,
@@ -15,6 +16,15 @@ from network.portal.labels import (
 )
 
 LANGUAGES = ("en", "cy", "fr")
+# A contact's language, in its own words: all five a contact may have, not only the portal's.
+CONTACT_LANGUAGES = {
+    "en": "English",
+    "cy": "Cymraeg",
+    "fr": "Français",
+    "es": "Español",
+    "de": "Deutsch",
+}
+assert tuple(CONTACT_LANGUAGES) == CONTACT_LANGUAGE_CODES
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "fr": "Français"}
 
 AREAS = (common, signin, cohorts, people, training, certs, mine, mydata, consent)

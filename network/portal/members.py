@@ -19,23 +19,15 @@ from network.auth.principal import Principal
 from network.contacts import service as contacts
 from network.kit.errors import DomainError
 from network.kit.ids import parse_uuid
-from network.kit.validation import LANGUAGES
 from network.members import service as members
 from network.portal.deps import PartnerForm, PartnerReading, PortalDep, area_router, path_id
 from network.portal.exits import NotFound, or_404
+from network.portal.i18n import CONTACT_LANGUAGES
 from network.portal.web import PAGE_SIZE, Portal, Reading
 from network.programme import service as programme
 from network.usecases import cohorts as cohort_cases
 
 # The languages a contact may prefer, each named in itself.
-CONTACT_LANGUAGES = {
-    "en": "English",
-    "cy": "Cymraeg",
-    "fr": "Français",
-    "es": "Español",
-    "de": "Deutsch",
-}
-assert tuple(CONTACT_LANGUAGES) == LANGUAGES
 # The service's input names (as the API spells them) -> the add-a-member form's field names.
 MEMBER_FIELDS = {
     "name": "new_name",

@@ -17,18 +17,12 @@ from network.kit.errors import DomainError
 from network.meetings.formatting import format_date, language_or_default
 from network.portal.deps import MemberForm, MemberReading, PortalDep, area_router, path_id
 from network.portal.exits import NotFound
+from network.portal.i18n import CONTACT_LANGUAGES
 from network.portal.web import Portal, Reading
 from network.privacy import exports
 from network.privacy.holding import what_we_hold
 
 EXPORTS_SHOWN = 10
-LANGUAGE_NAMES = {
-    "en": "English",
-    "cy": "Cymraeg",
-    "fr": "Français",
-    "es": "Español",
-    "de": "Deutsch",
-}
 
 router = area_router()
 
@@ -80,7 +74,7 @@ async def data_view(
         "mydata.html",
         status_code,
         contact=contact,
-        language_name=LANGUAGE_NAMES.get(contact.language, contact.language),
+        language_name=CONTACT_LANGUAGES.get(contact.language, contact.language),
         holding=holding,
         exports=listed,
         message=message,

@@ -79,7 +79,7 @@ from network.contacts.models import Contact
 from network.contacts.service import load_contact
 from network.db import utcnow
 from network.initiatives.models import Initiative
-from network.kit.emails import InvalidEmail, normalize_email
+from network.kit.emails import lookup_email
 from network.kit.errors import Errors
 from network.kit.pii import address_digest, erased_address
 from network.kit.validation import clean_text
@@ -113,18 +113,6 @@ NAME_KEYS = ("first_name", "last_name")
 FULL_NAME_KEYS = ("name", "holder_name")
 # Shapes an audit value may take when it records a change rather than the new value.
 CHANGE_KEYS = ("before", "old", "from", "after", "new", "to")
-
-
-def placeholder_email(row_id: uuid.UUID | None) -> str:
-    """The address an erased contact or user is left with (network.kit.pii.erased_address)."""
-    return erased_address(row_id)
-
-
-def _normalized(address: str) -> str:
-    try:
-        return normalize_email(address)
-    except InvalidEmail:
-        return address.strip().lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,10 +400,10 @@ async def _identity(session: AsyncSession, contact: Contact, users: Sequence[Use
     certificates recorded under a name or address key (replayed in order, so a first name
     changed alone still pairs with the last name of its time)."""
     identity = Identity()
-    identity.addresses.add(_normalized(contact.email))
+    identity.addresses.add(lookup_email(contact.email))
     identity.add_person(contact.first_name, contact.last_name)
     for user in users:
-        identity.addresses.add(_normalized(user.email))
+        identity.addresses.add(lookup_email(user.email))
         identity.full_names.add(user.name)
     certificates = select(Certificate.id, Certificate.holder_name).where(
         Certificate.contact_id == contact.id
@@ -439,7 +427,7 @@ async def _identity(session: AsyncSession, contact: Contact, users: Sequence[Use
         if not isinstance(changes, dict):
             continue
         for key in ADDRESS_KEYS:
-            identity.addresses.update(_normalized(v) for v in _values(changes.get(key)))
+            identity.addresses.update(lookup_email(v) for v in _values(changes.get(key)))
         for key in FULL_NAME_KEYS:
             identity.full_names.update(_values(changes.get(key)))
         if entity_type != "Contact":
@@ -492,7 +480,7 @@ async def _live_holders(
         )
     ).all()
     return LiveHolders(
-        addresses=frozenset(_normalized(e) for _, e in [*contacts, *users]),
+        addresses=frozenset(lookup_email(e) for _, e in [*contacts, *users]),
         contact_ids=frozenset(i for i, _ in contacts),
         user_ids=frozenset(i for i, _ in users),
     )
@@ -501,7 +489,7 @@ async def _live_holders(
 async def _erase_contact(session: AsyncSession, contact: Contact, now: datetime) -> None:
     contact.first_name = FIRST_NAME
     contact.last_name = LAST_NAME
-    contact.email = placeholder_email(contact.id)
+    contact.email = erased_address(contact.id)
     contact.job_title = None
     contact.consent_scope = None
     contact.consent_given_at = None
@@ -515,7 +503,7 @@ async def _erase_users(
     session: AsyncSession, principal: Principal, contact_id: uuid.UUID, users: Sequence[User]
 ) -> None:
     for user in users:
-        user.email = placeholder_email(user.id)
+        user.email = erased_address(user.id)
         user.name = USER_NAME
         user.password_hash = None
     await session.flush()
@@ -647,7 +635,7 @@ async def _empty_messages(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(message_ids))
             .values(
-                to_email=placeholder_email(contact_id),
+                to_email=erased_address(contact_id),
                 context={},
                 attachment_count=0,
                 status=case((pending, OutboxStatus.SKIPPED), else_=OutboxMessage.status),

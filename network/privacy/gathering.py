@@ -11,6 +11,7 @@ needs no database.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,10 +24,11 @@ from sqlalchemy.types import Uuid
 
 from network.audit.models import AuditEvent
 from network.auth.models import ApiToken, LoginLink, PortalSignIn, User
+from network.auth.principal import SYSTEM
 from network.certificates.models import Certificate
+from network.consent import service as consent
 from network.consent.models import ConsentEvent
 from network.contacts.models import Contact
-from network.kit.enums import ConsentPurpose
 from network.meetings.models import MeetingInvitation, NetworkMeeting
 from network.members.models import Member
 from network.messaging.models import OutboxMessage
@@ -44,7 +46,6 @@ ABOUT_TYPES = (
     "PersonalDataExport",
 )
 # What the consent of a purpose is when the ledger has no event for it yet.
-DEFAULT_CONSENT = True
 
 
 @dataclass(slots=True)
@@ -88,22 +89,6 @@ def _dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 async def _all(session: AsyncSession, statement: Executable) -> list[dict[str, Any]]:
     return _dicts((await session.execute(statement)).all())
-
-
-def current_consents(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The consent of each purpose now: its latest event (by id), else given by default."""
-    latest: dict[str, dict[str, Any]] = {}
-    for event in sorted(events, key=lambda e: e["id"]):
-        latest[str(event["purpose"])] = event
-    return [
-        {
-            "purpose": purpose.value,
-            "given": latest[purpose.value]["given"] if purpose.value in latest else DEFAULT_CONSENT,
-            "since": latest[purpose.value]["recorded_at"] if purpose.value in latest else None,
-            "channel": latest[purpose.value]["channel"] if purpose.value in latest else None,
-        }
-        for purpose in ConsentPurpose
-    ]
 
 
 async def gather(session: AsyncSession, contact_id: uuid.UUID) -> Gathered | None:
@@ -192,7 +177,8 @@ async def gather(session: AsyncSession, contact_id: uuid.UUID) -> Gathered | Non
         .where(ConsentEvent.contact_id == contact_id)
         .order_by(ConsentEvent.id),
     )
-    gathered.current_consents = current_consents(gathered.consent_events)
+    now = await consent.consents_of_contacts(session, SYSTEM, [contact_id])
+    gathered.current_consents = [dataclasses.asdict(state) for state in now[contact_id]]
 
     gathered.bookings = await _all(
         session,

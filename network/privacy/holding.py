@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth.principal import Principal
 from network.auth.scope import contact_condition
 from network.certificates.models import Certificate
-from network.consent.models import ConsentEvent
+from network.consent import service as consent
+from network.consent.service import ConsentState
 from network.contacts.models import Contact
 from network.meetings.models import MeetingInvitation
 from network.members.models import Member
-from network.privacy.gathering import current_consents
 from network.training.models import Booking
 
 
@@ -27,7 +27,7 @@ class Holding:
 
     contact: Any
     member_name: str
-    consents: list[dict[str, Any]]
+    consents: list[ConsentState]
     bookings: int
     certificates: int
     invitations: int
@@ -61,21 +61,10 @@ async def what_we_hold(
     ).one_or_none()
     if row is None:
         return None
-    events = (
-        await session.execute(
-            select(
-                ConsentEvent.id,
-                ConsentEvent.purpose,
-                ConsentEvent.given,
-                ConsentEvent.channel,
-                ConsentEvent.recorded_at,
-            ).where(ConsentEvent.contact_id == contact_id)
-        )
-    ).all()
     return Holding(
         contact=row.Contact,
         member_name=row.member_name,
-        consents=current_consents([dict(e._mapping) for e in events]),
+        consents=await consent.current_consent(session, principal, contact_id),
         bookings=row.bookings,
         certificates=row.certificates,
         invitations=row.invitations,

@@ -19,6 +19,7 @@ from network.certificates.enums import CertificateStatus
 from network.certificates.models import Certificate
 from network.contacts import service as contacts
 from network.contacts.models import Contact
+from network.kit import pii
 from network.kit.enums import Role
 from network.kit.errors import DomainError
 from network.kit.ids import to_global_id
@@ -26,7 +27,7 @@ from network.kit.pii import address_digest
 from network.meetings.models import MeetingInvitation, MeetingReminder, ReminderStatus
 from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from network.messaging.service import QueuedEmail, queue_email, queue_emails, take_queued_ids
-from network.privacy.erasure import erase_person, placeholder_email
+from network.privacy.erasure import erase_person
 from network.privacy.models import SuppressedAddress
 from network.training.models import Booking
 from network.usecases import contacts as contact_cases
@@ -87,7 +88,7 @@ async def test_the_person_is_anonymised_and_what_others_rely_on_stays_true(
     assert contact.archived_at is not None
     user = await session.get_one(User, person.user.id, populate_existing=True)
     assert (user.email, user.name, user.password_hash, user.is_active) == (
-        placeholder_email(user.id),
+        pii.erased_address(user.id),
         "Erased person",
         None,
         False,
@@ -224,7 +225,7 @@ async def test_nothing_is_sent_to_an_erased_person_again(
         )
         if m.dedup_key in {"before-erasure", "to-the-contact", "to-old", "to-colleague"}
     }
-    erased_address = placeholder_email(contact.id)
+    erased_address = pii.erased_address(contact.id)
     assert states == {
         "before-erasure": (OutboxStatus.SKIPPED, "recipient erased", erased_address),
         "to-the-contact": (OutboxStatus.SKIPPED, "recipient erased", erased_address),
@@ -290,7 +291,7 @@ async def test_staff_erase_a_person_through_graphql(
             "node": {
                 "firstName": "Erased",
                 "lastName": "person",
-                "email": placeholder_email(person.contact.id),
+                "email": pii.erased_address(person.contact.id),
                 "erasedAt": erased_at.isoformat(),
             }
         }

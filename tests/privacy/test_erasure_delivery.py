@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from network.auth.login_links import request_login_link
 from network.auth.principal import SYSTEM
 from network.db import utcnow
+from network.kit import pii
 from network.kit.enums import Role
 from network.messaging.delivery import deliver_batch
 from network.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from network.messaging.service import queue_email
-from network.privacy.erasure import erase_person, placeholder_email
+from network.privacy.erasure import erase_person
 from network.usecases import contacts as contact_cases
 from tests.support.factories import Factory
 from tests.support.messaging import NOTICE, courier_for, rows
@@ -87,8 +88,8 @@ async def test_delivery_skips_a_message_to_an_erased_contact_or_a_suppressed_add
     state = await rows(outbox_engine)
     skipped = {i: (state[i].status, state[i].last_error, state[i].to_email) for i in report.skipped}
     assert skipped == {
-        to_contact.id: (OutboxStatus.SKIPPED, "recipient erased", placeholder_email(person.id)),
-        to_address.id: (OutboxStatus.SKIPPED, "recipient erased", placeholder_email(None)),
+        to_contact.id: (OutboxStatus.SKIPPED, "recipient erased", pii.erased_address(person.id)),
+        to_address.id: (OutboxStatus.SKIPPED, "recipient erased", pii.erased_address(None)),
     }
     async with outbox_engine.connect() as connection:
         contexts = dict(

@@ -20,10 +20,10 @@ from network.contacts.models import Contact
 from network.initiatives import service as initiatives
 from network.kit.enums import Role, StarStep, StepStatus
 from network.kit.errors import DomainError
-from network.kit.pii import address_digest
+from network.kit.pii import address_digest, erased_address
 from network.messaging.models import OutboxMessage, OutboxStatus
 from network.messaging.service import queue_email, retry_outbox_message, take_queued_ids
-from network.privacy.erasure import erase_person, placeholder_email
+from network.privacy.erasure import erase_person
 from network.privacy.models import SuppressedAddress
 from network.programme import service as programme
 from network.programme.models import StepProgress
@@ -81,7 +81,7 @@ async def test_a_live_contact_sharing_the_address_is_neither_silenced_nor_wiped(
     erased_one, kept = await message(session, to_old), await message(session, waiting)
     assert (erased_one.status, erased_one.to_email, erased_one.context) == (
         OutboxStatus.SKIPPED,
-        placeholder_email(old.id),
+        erased_address(old.id),
         {},
     )
     assert (kept.status, kept.to_email, kept.context["recipient_name"]) == (

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from network.consent import service as consent
+from network.consent.links import read_unsubscribe_token
 from network.consent.wording import languages_of, purpose_name
 from network.kit.enums import ConsentPurpose
 from network.portal.deps import PortalDep
@@ -78,11 +79,21 @@ def _invalid(chosen: str | None) -> HTMLResponse:
     return _page(_language(chosen, None), "invalid", 404)
 
 
+MAX_TOKEN = 200  # a genuine token is a signed id and purpose, far shorter
+
+
+def _genuine(token: str) -> bool:
+    """Checked before any database work: a made-up token costs a signature check only."""
+    return len(token) <= MAX_TOKEN and read_unsubscribe_token(token) is not None
+
+
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe_page(
     token: str, portal: PortalDep, lang: str | None = Query(default=None)
 ) -> HTMLResponse:
     """Which emails the link stops, with a button; nothing changes until it is pressed."""
+    if not _genuine(token):
+        return _invalid(lang)
     async with portal.db() as session:
         target = await consent.unsubscribe_target(session, token)
     if target is None:
@@ -98,6 +109,8 @@ async def unsubscribe(
 ) -> HTMLResponse:
     """Withdraw the consent the link names (the page's button, or a mail provider's
     RFC 8058 one-click POST): no cookie or CSRF token needed, and doing it twice is harmless."""
+    if not _genuine(token):
+        return _invalid(lang)
     async with portal.write() as session:
         target = await consent.unsubscribe(session, token)
     if target is None:
