@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     retention_minute: int = Field(default=17, ge=0, le=59)
     retention_batch_size: int = Field(default=200, ge=1, le=10_000)
     token_ttl_days: int = 90  # a new bearer token works this long (network tokens create)
+    # What every CPD certificate names (network/certificates/pdf.py): the training provider,
+    # and the signature block (a name, a role, and a PNG or JPEG of the signature if given).
+    certificate_provider: str = "Governance International"
+    certificate_signatory_name: str = "Elke Löffler"
+    certificate_signatory_role: str = "Chief Executive, Governance International"
+    certificate_signature_image: str | None = None  # a path to the image file
+    # How often a worker issues the certificates of sessions that have ended.
+    certificate_sweep_seconds: int = Field(default=60, ge=5)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

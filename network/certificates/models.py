@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from network.certificates.enums import CertificateStatus
@@ -74,6 +75,11 @@ class Certificate(Base):
     cpd_hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     language: Mapped[str] = mapped_column(String(2), info=_certified())
     issued_at: Mapped[datetime] = created_at_column(_certified())
+    # What else was certified, as issued (network.certificates.pdf.Particulars): provider,
+    # accreditation, trainer, format, learning outcomes, organisation, signatory.
+    particulars: Mapped[dict[str, object]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb"), info=_certified()
+    )
     # NULL once the holder is erased (the PDF carries the name); sha256 stays as the record.
     pdf: Mapped[bytes | None] = mapped_column(
         LargeBinary, deferred=True, info=personal(Category.TRAINING, _CERTIFIED, _KEPT)

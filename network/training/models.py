@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from network.db import Base, created_at_column, updated_at_column, uuid_pk
@@ -57,6 +58,14 @@ class Course(Base):
     format: Mapped[CourseFormat] = mapped_column(enum_column_type(CourseFormat))
     cpd_hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     cpd_certified: Mapped[bool]
+    # Who certifies the course for CPD (e.g. "CPD Standards Office") and the provider's
+    # reference number with them; printed on its certificates. NULL: no accreditation.
+    accreditation: Mapped[str | None] = mapped_column(String(200))
+    accreditation_reference: Mapped[str | None] = mapped_column(String(100))
+    # The learning outcomes per language: {"en": ["...", ...], "fr": [...]}.
+    learning_outcomes: Mapped[dict[str, list[str]]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
@@ -173,6 +182,10 @@ class Booking(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     attendance_marked_at: Mapped[datetime | None] = mapped_column(info=_history())
+    # Marked attended at the door without holding a seat (waitlisted or not booked at all).
+    walk_in: Mapped[bool] = mapped_column(
+        default=False, server_default=text("false"), info=_history()
+    )
     reminder_queued_at: Mapped[datetime | None] = mapped_column(
         info=not_personal("when the reminder was owed: bookkeeping of the outbox")
     )
