@@ -21,7 +21,7 @@ from network.auth.principal import SYSTEM, Principal, PrincipalKind
 from network.db import act_as, acting
 from network.kit.ids import parse_uuid
 from network.portal.exits import BadRequest, Forbidden, NotFound, SignInRequired, or_404, portal_of
-from network.portal.web import SIGN_IN_KINDS, Portal, PortalSession, Posted, Reading, has_nul
+from network.portal.web import MANAGER_KINDS, SIGN_IN_KINDS, Portal, PortalSession, Posted, Reading, has_nul
 
 # Every dependency here is `async def`, even where it awaits nothing: FastAPI runs a plain
 # `def` dependency in a worker thread, and three such hops cost each page about 3 ms.
@@ -117,10 +117,15 @@ async def acting_as_system() -> AsyncIterator[None]:
 PartnerReading = Annotated[Reading, Depends(_reading(PrincipalKind.PARTNER), scope="function")]
 MemberReading = Annotated[Reading, Depends(_reading(PrincipalKind.MEMBER), scope="function")]
 UserReading = Annotated[Reading, Depends(_reading(*SIGN_IN_KINDS), scope="function")]
+StaffReading = Annotated[Reading, Depends(_reading(PrincipalKind.STAFF), scope="function")]
+# Staff, or a partner (whose services scope what it sees to its own cohorts).
+ManagerReading = Annotated[Reading, Depends(_reading(*MANAGER_KINDS), scope="function")]
 # Posted forms: CSRF checked first, then the signed-in user of a kind; `seen.form` holds the
 # fields and `seen.session` is closed (write with portal.write(), show again with portal.again()).
 PartnerForm = Annotated[Reading, Depends(_form(PrincipalKind.PARTNER), scope="function")]
 MemberForm = Annotated[Reading, Depends(_form(PrincipalKind.MEMBER), scope="function")]
+StaffForm = Annotated[Reading, Depends(_form(PrincipalKind.STAFF), scope="function")]
+ManagerForm = Annotated[Reading, Depends(_form(*MANAGER_KINDS), scope="function")]
 
 
 class PortalRoute(APIRoute):

@@ -35,7 +35,7 @@ MAX_EMAIL = 320
 
 def landing_of(kind: PrincipalKind) -> str:
     """Where a user lands after signing in: partners on their cohorts, members on training."""
-    return "/portal/" if kind is PrincipalKind.PARTNER else "/portal/training"
+    return "/portal/training" if kind is PrincipalKind.MEMBER else "/portal/"
 
 
 def client_of(request: Request) -> str:

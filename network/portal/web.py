@@ -61,8 +61,11 @@ PURPOSE = "portal-session"
 SESSION_SECONDS = 12 * 3600  # a sign-in lasts a working day
 STEPS = list(StarStep)
 STATUSES = list(StepStatus)
-# Partners run their cohorts; member contacts see their own training.
-SIGN_IN_KINDS = (PrincipalKind.PARTNER, PrincipalKind.MEMBER)
+# Staff run the whole network; partners run their cohorts; member contacts see their own
+# training.
+SIGN_IN_KINDS = (PrincipalKind.STAFF, PrincipalKind.PARTNER, PrincipalKind.MEMBER)
+# Who manages cohorts, members, contacts and bookings: staff everywhere, a partner in scope.
+MANAGER_KINDS = (PrincipalKind.STAFF, PrincipalKind.PARTNER)
 PAGE_SIZE = 25
 # Every portal page: never cached (it is someone's data), never framed by another site
 # (clickjacking), and its type never guessed.
