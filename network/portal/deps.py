@@ -21,7 +21,15 @@ from network.auth.principal import SYSTEM, Principal, PrincipalKind
 from network.db import act_as, acting
 from network.kit.ids import parse_uuid
 from network.portal.exits import BadRequest, Forbidden, NotFound, SignInRequired, or_404, portal_of
-from network.portal.web import MANAGER_KINDS, SIGN_IN_KINDS, Portal, PortalSession, Posted, Reading, has_nul
+from network.portal.web import (
+    MANAGER_KINDS,
+    SIGN_IN_KINDS,
+    Portal,
+    PortalSession,
+    Posted,
+    Reading,
+    has_nul,
+)
 
 # Every dependency here is `async def`, even where it awaits nothing: FastAPI runs a plain
 # `def` dependency in a worker thread, and three such hops cost each page about 3 ms.
