@@ -46,9 +46,14 @@ def everyone(code: int) -> dict[str, int]:
     return dict.fromkeys(KINDS, code)
 
 
-def signed_in(a: int = 404, b: int = 404, member: int = 404) -> dict[str, int]:
-    """A signed-in page: anonymous and staff sign in first; the others get what is given."""
-    return {"anonymous": 303, "member": member, "partner A": a, "partner B": b, "staff": 303}
+def signed_in(a: int = 404, b: int = 404, member: int = 404, staff: int = 303) -> dict[str, int]:
+    """A signed-in page: anonymous signs in first; the others get what is given."""
+    return {"anonymous": 303, "member": member, "partner A": a, "partner B": b, "staff": staff}
+
+
+def staff_only(code: int = 200) -> dict[str, int]:
+    """A page only staff have: partners and members get 404, anonymous signs in first."""
+    return signed_in(staff=code)
 
 
 @dataclass(frozen=True)
