@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from network.auth.principal import SYSTEM
+from network.certificates.service import issue_due_certificates as issue_due
 from network.certificates.service import issue_for_bookings
-from network.db import AfterCommit, make_session_factory, unit_of_work
+from network.db import AfterCommit, make_session_factory, unit_of_work, utcnow
 from workers.runtime import Runtime
 
 logger = logging.getLogger("workers.certificates")
@@ -41,4 +43,33 @@ async def issue_certificates(runtime: Runtime, booking_ids: list[str]) -> int:
     )
     if issued:
         logger.info("certificates issued: %d", issued)
+    return issued
+
+
+# At most this many certificates per pass (each a PDF rendered in the transaction); the rest
+# are issued by the next pass.
+DUE_BATCH = 200
+
+
+async def sweep_due(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    after_commit: AfterCommit | None = None,
+) -> int:
+    """One pass of the due certificates (sessions ended by `now`), in one transaction."""
+    async with unit_of_work(sessions, after_commit=after_commit) as session:
+        made = await issue_due(session, now=now, limit=DUE_BATCH)
+    return len(made)
+
+
+async def issue_due_certificates(runtime: Runtime) -> int:
+    """The cron sweep: issue the certificates owed to attendees of sessions that have ended."""
+    issued = await sweep_due(
+        make_session_factory(runtime.engine, principal=SYSTEM),
+        now=utcnow(),
+        after_commit=runtime.jobs.flush,
+    )
+    if issued:
+        logger.info("certificates issued by the sweep: %d", issued)
     return issued

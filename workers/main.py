@@ -100,6 +100,15 @@ def settings_for(settings: Settings) -> dict[str, Any]:
                 run_at_startup=True,
                 timeout=60,
             ),
+            # Every few seconds: certificates of attendees of sessions that have ended
+            # (attendance is marked from the start; a certificate waits for the end).
+            cron(
+                job(certificates.issue_due_certificates),
+                name=Job.ISSUE_DUE_CERTIFICATES.value,
+                second=_every(settings.certificate_sweep_seconds),
+                run_at_startup=True,
+                timeout=300,
+            ),
             # Every minute: the two-day training reminders that have come due.
             cron(
                 job(training.send_training_reminders),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.auth.principal import Principal, PrincipalKind
 from network.certificates.enums import CertificateStatus
 from network.certificates.models import Certificate
+from network.certificates.pdf import Particulars
 from network.certificates.queries import LISTED, Verification, certificates, readable
 
 
@@ -32,6 +33,7 @@ async def verify(session: AsyncSession, code: str) -> Verification | None:
     ).one_or_none()
     if row is None:
         return None
+    particulars = Particulars.from_json(row.particulars)
     return Verification(
         number=row.number,
         holder_name=row.holder_name,
@@ -44,6 +46,9 @@ async def verify(session: AsyncSession, code: str) -> Verification | None:
         revoked_at=row.revoked_at,
         revoked_reason=row.revoked_reason,
         superseded_by_number=row.superseded_by_number,
+        provider=particulars.provider if particulars else None,
+        accreditation=particulars.accreditation if particulars else None,
+        accreditation_reference=particulars.accreditation_reference if particulars else None,
     )
 
 

@@ -25,8 +25,14 @@ from network.auth.policy import require_staff
 from network.auth.principal import Principal
 from network.certificates.enums import CertificateStatus
 from network.certificates.models import Certificate, CertificateCounter
-from network.certificates.pdf import CertificateSnapshot, render_pdf
+from network.certificates.pdf import (
+    CertificateSnapshot,
+    Particulars,
+    format_hours,
+    render_pdf,
+)
 from network.certificates.queries import certificates, download_url, verify_url
+from network.config import get_settings
 from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.enums import Network
@@ -85,6 +91,7 @@ class _Pending:
     booking: Booking
     contact: Contact
     network_name: str
+    organisation: str  # the holder's member, named on the certificate
 
 
 async def _pending(
@@ -95,7 +102,7 @@ async def _pending(
         certificates.status != CertificateStatus.SUPERSEDED
     )
     statement = (
-        select(Booking, Contact, Member.network)
+        select(Booking, Contact, Member.network, Member.name)
         .join(Contact, Contact.id == Booking.contact_id)
         .join(Member, Member.id == Contact.member_id)
         .where(
@@ -108,8 +115,15 @@ async def _pending(
     )
     if booking_ids is not None:
         statement = statement.where(Booking.id.in_(booking_ids))
+    # The bookings stay locked until the certificates are written: attendance corrected at the
+    # same moment (network.training.bookings locks them too) waits, then revokes what was
+    # issued, instead of leaving a valid certificate on a no-show.
+    statement = statement.with_for_update(of=Booking)
     rows = (await session.execute(statement)).all()
-    return [_Pending(b, c, NETWORK_NAMES.get(n, "CitizenPowered network")) for b, c, n in rows]
+    return [
+        _Pending(b, c, NETWORK_NAMES.get(n, "CitizenPowered network"), name)
+        for b, c, n, name in rows
+    ]
 
 
 def _render_all(snapshots: list[CertificateSnapshot]) -> list[bytes]:
@@ -123,6 +137,8 @@ async def _issue(
     booking_ids: Sequence[uuid.UUID] | None,
     now: datetime,
 ) -> list[Certificate]:
+    if now < training.ends_at:  # certificates are issued once the session has ended
+        return []
     course = await session.get(Course, training.course_id)
     if course is None or not course.cpd_certified:
         return []
@@ -153,6 +169,7 @@ async def _issue(
             language=language,
             issued_at=now,
             status=CertificateStatus.VALID,
+            particulars=particulars_of(course, training, item.organisation, language).to_json(),
         )
         made.append(certificate)
         snapshots.append(snapshot_of(certificate, item.network_name))
@@ -176,8 +193,46 @@ async def _issue(
     return made
 
 
+def printed_outcomes(
+    outcomes: dict[str, list[str]] | None, language: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The learning outcome lists a certificate in `language` prints, in order.
+
+    Welsh certificates are bilingual (the Welsh list, then the English one); other languages
+    print their own list, or the English one when the course has none in that language.
+    """
+    outcomes = outcomes or {}
+    own = [language] if outcomes.get(language) else ["en"]
+    order = ["cy", "en"] if language == "cy" else own
+    return tuple((lang, tuple(outcomes[lang])) for lang in order if outcomes.get(lang))
+
+
+def particulars_of(
+    course: Course, training: TrainingSession, organisation: str | None, language: str
+) -> Particulars:
+    """What a certificate of this session certifies besides the holder and the hours, as of now:
+    stored with the certificate, so a reissue or a re-rendering prints the same record."""
+    settings = get_settings()
+    return Particulars(
+        provider=settings.certificate_provider,
+        accreditation=course.accreditation,
+        accreditation_reference=course.accreditation_reference if course.accreditation else None,
+        trainer=training.trainer,
+        format=course.format.value,
+        learning_outcomes=printed_outcomes(course.learning_outcomes, language),
+        organisation=organisation,
+        signatory_name=settings.certificate_signatory_name or None,
+        signatory_role=settings.certificate_signatory_role or None,
+        signature_image=settings.certificate_signature_image or None,
+    )
+
+
 def snapshot_of(certificate: Certificate, network_name: str) -> CertificateSnapshot:
-    """What the PDF of a certificate shows (never made for an erased holder: no name)."""
+    """What the PDF of a certificate shows (never made for an erased holder: no name).
+
+    Everything comes from the certificate's own columns and particulars, never from the course
+    or contact as they are now; a certificate issued before particulars existed has none.
+    """
     if certificate.holder_name is None:
         raise ValueError("a certificate of an erased holder cannot be rendered")
     return CertificateSnapshot(
@@ -185,10 +240,12 @@ def snapshot_of(certificate: Certificate, network_name: str) -> CertificateSnaps
         holder_name=certificate.holder_name,
         course_title=certificate.course_title,
         date_text=certificate.session_date_text,
-        cpd_hours=str(certificate.cpd_hours),
+        cpd_hours=format_hours(certificate.cpd_hours, certificate.language),
         number=certificate.number,
         language=certificate.language,
         verify_url=verify_url(certificate.verification_code),
+        issued_at=certificate.issued_at,
+        particulars=Particulars.from_json(certificate.particulars),
     )
 
 
@@ -227,7 +284,8 @@ async def issue_certificates(
     session_id: uuid.UUID | None,
     now: datetime | None = None,
 ) -> list[Certificate]:
-    """Issue a certificate to every attendee of the session who has none yet (staff)."""
+    """Issue a certificate to every attendee of the session who has none yet (staff), once
+    the session has ended."""
     require_staff(principal, "sessionId")
     training = await load_visible(
         session,
@@ -243,7 +301,14 @@ async def issue_certificates(
         raise DomainError.one(
             "sessionId", "NOT_CPD_CERTIFIED", "This session's course gives no CPD certificate."
         )
-    return await _issue(session, principal, training, None, now or utcnow())
+    now = now or utcnow()
+    if now < training.ends_at:
+        raise DomainError.one(
+            "sessionId",
+            "SESSION_NOT_ENDED",
+            "Certificates are issued once the session has ended.",
+        )
+    return await _issue(session, principal, training, None, now)
 
 
 async def issue_for_bookings(
@@ -253,7 +318,8 @@ async def issue_for_bookings(
     *,
     now: datetime | None = None,
 ) -> list[Certificate]:
-    """Issue the certificates these bookings are owed (ATTENDED, CPD-certified); idempotent."""
+    """Issue the certificates these bookings are owed (ATTENDED, CPD-certified, the session
+    ended; the others are skipped); idempotent."""
     if not booking_ids:
         return []
     session_ids = (

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.auth.principal import Principal
-from network.auth.scope import contact_condition
+from network.auth.principal import Principal, PrincipalKind
+from network.auth.scope import contact_condition, member_condition
 from network.certificates.enums import CertificateStatus
 from network.certificates.models import Certificate
 from network.config import get_settings
@@ -37,6 +37,9 @@ class CertificateQuery:
     member_id: uuid.UUID | None = None
     year: int | None = None  # the year the session started
     search: str | None = None  # part of the holder's name or of the number
+    # A partner's: the certificates of the contacts that partner sees (its members' and its
+    # cohorts' members'), the staff's partner filter.
+    partner_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,10 @@ class Verification:
     revoked_at: datetime | None
     revoked_reason: str | None
     superseded_by_number: str | None
+    # From the particulars stored at issue; None for a certificate issued before them.
+    provider: str | None = None
+    accreditation: str | None = None
+    accreditation_reference: str | None = None
 
     @property
     def holder_name_withheld(self) -> bool:
@@ -112,6 +119,10 @@ def _filtered(statement: Select[Any], query: CertificateQuery) -> Select[Any]:
     if query.year is not None:
         year = func.extract("year", certificates.session_starts_at)
         statement = statement.where(year == query.year)
+    if query.partner_id is not None:
+        partner = Principal(PrincipalKind.PARTNER, partner_id=query.partner_id)
+        of_partner = select(Contact.id).where(member_condition(partner, Contact.member_id))
+        statement = statement.where(certificates.contact_id.in_(of_partner))
     search = (query.search or "").strip()
     if search:
         statement = statement.where(

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -24,12 +25,16 @@ from network.certificates.issuing import (
 )
 from network.certificates.models import Certificate
 from network.certificates.pdf import render_pdf
+from network.certificates.queries import verify_url
 from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.errors import Errors
 from network.kit.loading import load_visible
 from network.kit.validation import clean_text
 from network.members.models import Member
+from network.messaging.service import queue_email
+
+REVOKED_TEMPLATE = "certificate_revoked"
 
 
 async def _load_for_change(
@@ -54,16 +59,64 @@ async def revoke_certificate(
     reason: str | None,
     now: datetime | None = None,
 ) -> Certificate:
-    """Revoke a valid certificate with a reason (staff); it then verifies as REVOKED."""
+    """Revoke a valid certificate with a reason (staff); it then verifies as REVOKED and its
+    holder is told by email."""
     certificate = await _load_for_change(session, principal, certificate_id)
     errors = Errors()
     clean_reason = clean_text(errors, "reason", reason, max_length=1000)
     if certificate.status is not CertificateStatus.VALID:
         errors.add("certificateId", "NOT_VALID", "Only a valid certificate can be revoked.")
     errors.raise_if_any()
+    assert clean_reason is not None
+    await revoke(session, principal, certificate, clean_reason, now or utcnow())
+    return certificate
+
+
+async def revoke_for_bookings(
+    session: AsyncSession,
+    principal: Principal,
+    booking_ids: Sequence[uuid.UUID],
+    *,
+    reason: str,
+    now: datetime,
+) -> list[Certificate]:
+    """Revoke the valid certificates of these bookings (their attendance was withdrawn).
+
+    The certificates are locked first, in id order; one already revoked or superseded is left
+    as it is. `reason` is already clean (the caller validated it).
+    """
+    if not booking_ids:
+        return []
+    statement = (
+        select(Certificate)
+        .where(
+            Certificate.booking_id.in_(booking_ids),
+            Certificate.status == CertificateStatus.VALID,
+        )
+        .order_by(Certificate.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found = list((await session.scalars(statement)).all())
+    for certificate in found:
+        await revoke(session, principal, certificate, reason, now)
+    return found
+
+
+async def revoke(
+    session: AsyncSession,
+    principal: Principal,
+    certificate: Certificate,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Mark a valid (locked) certificate REVOKED, audit it, and owe its holder the email.
+
+    The one path of every revocation: by staff, or by a corrected attendance.
+    """
     certificate.status = CertificateStatus.REVOKED
-    certificate.revoked_at = now or utcnow()
-    certificate.revoked_reason = clean_reason
+    certificate.revoked_at = now
+    certificate.revoked_reason = reason
     await session.flush()
     audit.record(
         session,
@@ -71,9 +124,32 @@ async def revoke_certificate(
         "certificate.revoked",
         "Certificate",
         certificate.id,
-        {"number": certificate.number, "reason": clean_reason},
+        {"number": certificate.number, "reason": reason},
     )
-    return certificate
+    contact = await session.get(Contact, certificate.contact_id)
+    if contact is None:  # pragma: no cover - a certificate's contact is never deleted
+        return
+    # A Welsh certificate's date reads "Welsh / English"; each half of the email takes its own.
+    welsh, _, english = certificate.session_date_text.partition(" / ")
+    await queue_email(
+        session,
+        template=REVOKED_TEMPLATE,
+        to_email=contact.email,
+        language=certificate.language,
+        context={
+            "first_name": contact.first_name,
+            "holder_name": certificate.holder_name,
+            "course_title": certificate.course_title,
+            "date": welsh,
+            "en": {"date": english or welsh},
+            "cpd_hours": str(certificate.cpd_hours),
+            "number": certificate.number,
+            "reason": reason,
+            "verify_url": verify_url(certificate.verification_code),
+        },
+        dedup_key=f"certificate-revoked:{certificate.id}",
+        contact_id=contact.id,
+    )
 
 
 async def reissue_certificate(
@@ -130,6 +206,7 @@ async def reissue_certificate(
         issued_at=now,
         status=CertificateStatus.VALID,
         replaces_id=old.id,
+        particulars=old.particulars,  # the same record: provider, outcomes, organisation...
     )
     snapshot = snapshot_of(new, NETWORK_NAMES.get(network, "CitizenPowered network"))
     new.pdf = await asyncio.to_thread(render_pdf, snapshot)

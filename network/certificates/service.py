@@ -5,6 +5,7 @@ faces and workers import `network.certificates.service` and need not know the sp
 """
 
 from network.certificates.downloads import certificate_pdf, session_zip, verify
+from network.certificates.due import issue_due_certificates
 from network.certificates.issuing import issue_certificates, issue_for_bookings
 from network.certificates.queries import (
     CertificateQuery,
@@ -17,7 +18,11 @@ from network.certificates.queries import (
     total_cpd_hours,
     verify_url,
 )
-from network.certificates.revocation import reissue_certificate, revoke_certificate
+from network.certificates.revocation import (
+    reissue_certificate,
+    revoke_certificate,
+    revoke_for_bookings,
+)
 
 __all__ = [
     "CertificateQuery",
@@ -27,11 +32,13 @@ __all__ = [
     "download_url",
     "get_certificates",
     "issue_certificates",
+    "issue_due_certificates",
     "issue_for_bookings",
     "list_certificates",
     "readable",
     "reissue_certificate",
     "revoke_certificate",
+    "revoke_for_bookings",
     "session_zip",
     "total_cpd_hours",
     "verify",

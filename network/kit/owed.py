@@ -35,6 +35,7 @@ class Job(StrEnum):
     PING = "ping"
     DELIVER_OUTBOX = "deliver_outbox"
     ISSUE_CERTIFICATES = "issue_certificates"
+    ISSUE_DUE_CERTIFICATES = "issue_due_certificates"
     SWEEP_OUTBOX = "sweep_outbox"
     SEND_TRAINING_REMINDERS = "send_training_reminders"
     SEND_MEETING_REMINDERS = "send_meeting_reminders"

@@ -303,6 +303,37 @@ def _check_step_dates(
             errors.add(field, "TOO_EARLY", "A step date is in 2000 or later.")
 
 
+STEP_TITLES = {
+    StarStep.MAP_IT: "Map It",
+    StarStep.FOCUS_IT: "Focus It",
+    StarStep.PEOPLE_IT: "People It",
+    StarStep.MARKET_IT: "Market It",
+    StarStep.GROW_IT: "Grow It",
+}
+
+
+async def _first_not_started_before(
+    session: AsyncSession, cohort_id: uuid.UUID, member_id: uuid.UUID, step: StarStep
+) -> StarStep | None:
+    """The first step before `step` that the member has not started (no record counts)."""
+    earlier = STEPS[: STEPS.index(step)]
+    if not earlier:
+        return None
+    started = set(
+        (
+            await session.scalars(
+                select(StepProgress.step).where(
+                    StepProgress.cohort_id == cohort_id,
+                    StepProgress.member_id == member_id,
+                    StepProgress.step.in_(earlier),
+                    StepProgress.status != StepStatus.NOT_STARTED,
+                )
+            )
+        ).all()
+    )
+    return next((s for s in earlier if s not in started), None)
+
+
 async def record_step_progress(
     session: AsyncSession,
     principal: Principal,
@@ -315,13 +346,35 @@ async def record_step_progress(
     action_plan: str | None = None,
     completed_on: date | None = None,
     started_on: date | None = None,
+    override_order: bool = False,
 ) -> StepProgress:
-    """Record how far a member of the cohort has got with one star step (upsert)."""
+    """Record how far a member of the cohort has got with one star step (upsert).
+
+    The star is taken in order: a step cannot be COMPLETED while an earlier step is not
+    started, unless staff say `override_order` (partners may not); the audit trail records
+    the override.
+    """
     require_manager(principal, "cohortId")
     cohort = await load_cohort(session, principal, cohort_id, "cohortId")
     member = await load_member(session, principal, member_id, "memberId")
     record = await _locked_progress(session, cohort.id, member.id, step)
     errors = Errors()
+    if override_order and not principal.sees_everything:
+        errors.add(
+            "overrideOrder", "FORBIDDEN", "Only network staff may complete steps out of order."
+        )
+    elif (
+        status is StepStatus.COMPLETED
+        and not override_order
+        and (record is None or record.status is not StepStatus.COMPLETED)  # not a re-save
+    ):
+        earlier = await _first_not_started_before(session, cohort.id, member.id, step)
+        if earlier is not None:
+            errors.add(
+                "status",
+                "EARLIER_STEP_NOT_STARTED",
+                f"{STEP_TITLES[earlier]} is not started yet: the star is taken in order.",
+            )
     today = utcnow().date()
     _check_step_dates(errors, status, started_on, completed_on, today)
     clean_notes = clean_paragraphs(errors, "notes", notes, max_length=MAX_PROGRESS_TEXT)
@@ -366,6 +419,7 @@ async def record_step_progress(
             "from": before,
             "to": status,
             "completed_on": record.completed_on,
+            **({"override": True} if override_order else {}),
         },
     )
     return record

@@ -1,4 +1,5 @@
-"""Bookings: putting contacts on sessions, the waiting list, cancelling, recording attendance.
+"""Bookings: putting contacts on sessions (one or several at once), the waiting list and
+confirming from it, cancelling, recording and clearing attendance, walk-ins.
 
 A booking, a cancellation and an attendance record each lock the session row first, then
 count: see network.training.sessions. The waiting list needs no bookkeeping of its own: it
@@ -34,10 +35,11 @@ from network.training import notices
 from network.training.enums import LIVE, SEAT_HOLDING, BookingStatus, TrainingSessionStatus
 from network.training.models import Booking, TrainingSession
 from network.training.scope import booking_condition
-from network.training.sessions import lock_session, promote_waiting
+from network.training.sessions import count_seats, lock_session, promote_waiting
 
 bookings = Booking.__table__.c
 MAX_ATTENDANCE_BATCH = 500
+MAX_GROUP_BOOKING = 50
 
 
 @dataclass(slots=True)
@@ -179,16 +181,8 @@ async def _eligible(session: AsyncSession, training: TrainingSession, contact: A
     return True
 
 
-async def _refuse_unbookable(
-    session: AsyncSession,
-    training: TrainingSession,
-    contact: Row[Any],
-    *,
-    already: int,
-    now: datetime,
-) -> None:
-    """Raise unless the session takes bookings now and the contact may book a seat on it."""
-    errors = Errors()
+def _session_errors(errors: Errors, training: TrainingSession, now: datetime) -> None:
+    """Record why the session takes no bookings now, if it does not."""
     if training.status is TrainingSessionStatus.CANCELLED:
         errors.add("sessionId", "SESSION_CANCELLED", "This session was cancelled.")
     elif now >= (training.booking_deadline or training.starts_at):
@@ -198,58 +192,61 @@ async def _refuse_unbookable(
             "BOOKING_CLOSED",
             f"Bookings for this session closed at {closed.isoformat()}.",
         )
+
+
+async def _contact_errors(
+    session: AsyncSession,
+    errors: Errors,
+    training: TrainingSession,
+    contact: Any,
+    *,
+    field: str,
+    already: bool,
+) -> None:
+    """Record why the contact may not take a place on the session, if it may not."""
     if contact.archived_at is not None:
-        errors.add("contactId", "ARCHIVED", "This contact is archived.")
+        errors.add(field, "ARCHIVED", "This contact is archived.")
     elif already:
-        errors.add(
-            "contactId", "ALREADY_BOOKED", "This contact already has a booking on this session."
-        )
+        errors.add(field, "ALREADY_BOOKED", "This contact already has a booking on this session.")
     elif not await _eligible(session, training, contact):
         errors.add(
-            "contactId",
+            field,
             "NOT_ELIGIBLE",
             "This session is reserved for another organisation or cohort.",
         )
-    errors.raise_if_any()
 
 
-async def book_training(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    session_id: uuid.UUID | None,
-    contact_id: uuid.UUID | None,
-    now: datetime | None = None,
-) -> Booking:
-    """Book a contact onto a session: CONFIRMED while seats are left, else WAITLISTED.
-
-    Staff book any contact; a partner only the contacts of its own members. A contact holds
-    at most one live booking per session. The confirmation (with the calendar invite) or the
-    waiting-list email is owed in the same transaction.
-    """
-    require_manager(principal, "contactId")
-    now = now or utcnow()
-    # Who the contact is does not depend on the session: read it before taking the lock, so
-    # the lock is held for as few statements as possible.
-    contact = (
-        (await get_contacts(session, principal, [contact_id])).get(contact_id)
-        if contact_id
-        else None
-    )
-    # The lock comes before every count: each count then sees all bookings committed before.
-    training = await lock_session(session, principal, session_id, "sessionId")
-    if contact is None:
-        raise NotFound("contactId", "contact")
-    taken, waiting, already = (
+async def _occupancy(
+    session: AsyncSession, training: TrainingSession, contact_ids: Sequence[uuid.UUID]
+) -> tuple[int, int, set[uuid.UUID]]:
+    """Seats taken, people waiting, and which of these contacts already hold a live booking,
+    in one statement (call with the session locked)."""
+    taken, waiting, booked = (
         await session.execute(
             select(
                 func.count().filter(Booking.status.in_(SEAT_HOLDING)),
                 func.count().filter(Booking.status == BookingStatus.WAITLISTED),
-                func.count().filter(Booking.contact_id == contact.id, Booking.status.in_(LIVE)),
+                func.array_agg(Booking.contact_id).filter(
+                    Booking.contact_id.in_(contact_ids), Booking.status.in_(LIVE)
+                ),
             ).where(Booking.session_id == training.id)
         )
     ).one()
-    await _refuse_unbookable(session, training, contact, already=already, now=now)
+    return taken, waiting, set(booked or ())
+
+
+async def _add_booking(
+    session: AsyncSession,
+    principal: Principal,
+    training: TrainingSession,
+    contact: Any,
+    *,
+    taken: int,
+    waiting: int,
+    now: datetime,
+) -> Booking:
+    """Insert one booking (CONFIRMED while `taken` < capacity, else WAITLISTED), audit it, and
+    owe its email; the caller has locked the session, counted, and validated everything."""
     status = BookingStatus.CONFIRMED if taken < training.capacity else BookingStatus.WAITLISTED
     booking = Booking(
         session_id=training.id,
@@ -280,6 +277,120 @@ async def book_training(
     else:
         await notices.booking_waitlisted(session, training, booking, position, contacts=known)
     return booking
+
+
+async def book_training(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    session_id: uuid.UUID | None,
+    contact_id: uuid.UUID | None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a contact onto a session: CONFIRMED while seats are left, else WAITLISTED.
+
+    Staff book any contact; a partner only the contacts of its own members. A contact holds
+    at most one live booking per session. The confirmation (with the calendar invite) or the
+    waiting-list email is owed in the same transaction.
+    """
+    require_manager(principal, "contactId")
+    now = now or utcnow()
+    # Who the contact is does not depend on the session: read it before taking the lock, so
+    # the lock is held for as few statements as possible.
+    contact = (
+        (await get_contacts(session, principal, [contact_id])).get(contact_id)
+        if contact_id
+        else None
+    )
+    # The lock comes before every count: each count then sees all bookings committed before.
+    training = await lock_session(session, principal, session_id, "sessionId")
+    if contact is None:
+        raise NotFound("contactId", "contact")
+    taken, waiting, booked = await _occupancy(session, training, [contact.id])
+    errors = Errors()
+    _session_errors(errors, training, now)
+    await _contact_errors(
+        session, errors, training, contact, field="contactId", already=contact.id in booked
+    )
+    errors.raise_if_any()
+    return await _add_booking(
+        session, principal, training, contact, taken=taken, waiting=waiting, now=now
+    )
+
+
+async def book_contacts(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    session_id: uuid.UUID | None,
+    contact_ids: Sequence[uuid.UUID | None],
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Book several contacts onto a session at once, in the order given (staff, or a partner
+    for its own members' contacts): CONFIRMED while seats last, then WAITLISTED.
+
+    All or nothing: if any contact cannot be booked, nothing is, and each error names the
+    contact's place in the list (`contactIds.<index>`). At most MAX_GROUP_BOOKING at once;
+    the same contact twice is refused. Each booking is owed its email as in book_training.
+    """
+    require_manager(principal, "contactIds")
+    now = now or utcnow()
+    if not contact_ids:
+        raise DomainError.one("contactIds", "REQUIRED", "Give at least one contact.")
+    if len(contact_ids) > MAX_GROUP_BOOKING:
+        raise DomainError.one(
+            "contactIds", "TOO_MANY", f"At most {MAX_GROUP_BOOKING} contacts at once."
+        )
+    errors = Errors()
+    first_place: dict[uuid.UUID, int] = {}
+    for index, contact_id in enumerate(contact_ids):
+        if contact_id is None:
+            errors.add(f"contactIds.{index}", "NOT_FOUND", "No contact with this id.")
+        elif contact_id in first_place:
+            errors.add(
+                f"contactIds.{index}",
+                "DUPLICATE",
+                f"The same contact as contactIds.{first_place[contact_id]}.",
+            )
+        else:
+            first_place[contact_id] = index
+    errors.raise_if_any()
+    wanted = list(first_place)
+    contacts = await get_contacts(session, principal, wanted)
+    training = await lock_session(session, principal, session_id, "sessionId")
+    taken, waiting, booked = await _occupancy(session, training, wanted)
+    _session_errors(errors, training, now)
+    for index, contact_id in enumerate(wanted):
+        contact = contacts.get(contact_id)
+        if contact is None:
+            errors.add(f"contactIds.{index}", "NOT_FOUND", "No contact with this id.")
+            continue
+        await _contact_errors(
+            session,
+            errors,
+            training,
+            contact,
+            field=f"contactIds.{index}",
+            already=contact_id in booked,
+        )
+    errors.raise_if_any()
+    made: list[Booking] = []
+    for contact_id in wanted:
+        booking = await _add_booking(
+            session,
+            principal,
+            training,
+            contacts[contact_id],
+            taken=taken,
+            waiting=waiting,
+            now=now,
+        )
+        if booking.status is BookingStatus.CONFIRMED:
+            taken += 1
+        else:
+            waiting += 1
+        made.append(booking)
+    return made
 
 
 async def _visible_booking(
@@ -369,20 +480,80 @@ async def cancel_booking(
     return booking
 
 
-async def mark_attendance(
+async def confirm_booking(
     session: AsyncSession,
     principal: Principal,
     *,
-    booking_ids: Sequence[uuid.UUID | None],
-    attended: bool,
+    booking_id: uuid.UUID | None,
+    over_capacity: bool = False,
     now: datetime | None = None,
-) -> list[Booking]:
-    """Record ATTENDED or NO_SHOW on confirmed bookings of sessions that have started (staff).
+) -> Booking:
+    """Confirm a booking from the waiting list now, out of turn (staff: "confirm now").
 
-    Marking ATTENDED owes the certificate job for these bookings (enqueued after commit).
+    It takes a free seat; when none is free it is refused (NO_SEAT_FREE) unless
+    `over_capacity`, which seats it beyond the capacity. The contact is owed the promotion
+    email with the calendar invite, as when a seat frees up.
     """
-    require_staff(principal, "bookingIds")
+    require_staff(principal, "bookingId")
     now = now or utcnow()
+    visible = await _visible_booking(session, principal, booking_id, "bookingId")
+    training = await lock_session(session, SYSTEM, visible.session_id, "bookingId")
+    booking = (await _lock_bookings(session, [visible.id]))[visible.id]
+    errors = Errors()
+    if booking.status is not BookingStatus.WAITLISTED:
+        errors.add(
+            "bookingId", "NOT_WAITLISTED", "Only a booking on the waiting list is confirmed."
+        )
+    elif training.status is TrainingSessionStatus.CANCELLED:
+        errors.add("bookingId", "SESSION_CANCELLED", "This session was cancelled.")
+    elif now >= training.starts_at:
+        errors.add(
+            "bookingId",
+            "SESSION_STARTED",
+            "The session has started: record attendance (a walk-in) instead.",
+        )
+    else:
+        taken = (await count_seats(session, training.id)).taken
+        if taken >= training.capacity and not over_capacity:
+            errors.add(
+                "bookingId",
+                "NO_SEAT_FREE",
+                f"All {training.capacity} seats are taken; confirm over capacity to seat them.",
+            )
+    errors.raise_if_any()
+    booking.status = BookingStatus.CONFIRMED
+    booking.promoted_at = now
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "booking.promoted",
+        "Booking",
+        booking.id,
+        {"session_id": training.id, "reason": "confirmed by staff", "over_capacity": over_capacity},
+    )
+    await notices.booking_promoted(session, training, [booking])
+    return booking
+
+
+@dataclass(slots=True)
+class AttendanceChange:
+    """Bookings whose attendance was recorded or cleared, and those of them that were ATTENDED
+    before and are no more (their certificates are to be revoked by the caller)."""
+
+    bookings: list[Booking]
+    withdrawn: list[uuid.UUID]
+
+
+async def _lock_for_attendance(
+    session: AsyncSession,
+    principal: Principal,
+    booking_ids: Sequence[uuid.UUID | None],
+    now: datetime,
+) -> tuple[list[uuid.UUID], dict[uuid.UUID, TrainingSession], dict[uuid.UUID, Booking], Errors]:
+    """The wanted ids, their sessions and bookings locked (sessions first, in id order), and
+    the errors of sessions that take no attendance (cancelled, or not started)."""
+    require_staff(principal, "bookingIds")
     if not booking_ids:
         raise DomainError.one("bookingIds", "REQUIRED", "Give at least one booking.")
     if len(booking_ids) > MAX_ATTENDANCE_BATCH:
@@ -410,30 +581,220 @@ async def mark_attendance(
                 "SESSION_NOT_STARTED",
                 "Attendance can be recorded once the session has started.",
             )
-    not_seated = [b for b in locked.values() if b.status not in SEAT_HOLDING]
-    if not_seated:
+    return wanted, trainings, locked, errors
+
+
+def _owe_certificates(
+    session: AsyncSession,
+    trainings: dict[uuid.UUID, TrainingSession],
+    attended: Sequence[Booking],
+    now: datetime,
+) -> None:
+    """Owe the certificate job for attended bookings of sessions that have ended; the others
+    are issued by the sweep after their end (network.certificates.due)."""
+    ended = [b.id for b in attended if now >= trainings[b.session_id].ends_at]
+    if ended:  # once committed, a worker issues the certificates these are owed
+        owe(session, Job.ISSUE_CERTIFICATES, ended)
+
+
+async def record_attendance(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    booking_ids: Sequence[uuid.UUID | None],
+    attended: bool,
+    now: datetime | None = None,
+) -> AttendanceChange:
+    """Record ATTENDED or NO_SHOW on bookings of sessions that have started (staff).
+
+    Seat holders (confirmed, attended, no-show) take either; a waitlisted booking may be
+    marked ATTENDED, as a walk-in (the seats taken may then exceed the capacity). Marking
+    ATTENDED owes the certificate job once the session has ended. The bookings that go from
+    ATTENDED to NO_SHOW are returned as withdrawn: use network.usecases.attendance, which
+    revokes their certificates in the same transaction.
+    """
+    now = now or utcnow()
+    wanted, trainings, locked, errors = await _lock_for_attendance(
+        session, principal, booking_ids, now
+    )
+    allowed = (*SEAT_HOLDING, BookingStatus.WAITLISTED) if attended else SEAT_HOLDING
+    refused = [b for b in locked.values() if b.status not in allowed]
+    if refused:
         errors.add(
             "bookingIds",
             "NOT_CONFIRMED",
-            "Only confirmed bookings have attendance; "
-            f"{len(not_seated)} of these are waitlisted or cancelled.",
+            "Only confirmed bookings have attendance (a waitlisted one may be marked "
+            f"attended, as a walk-in); {len(refused)} of these are "
+            + ("cancelled." if attended else "waitlisted or cancelled."),
         )
     errors.raise_if_any()
     status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
+    withdrawn: list[uuid.UUID] = []
     for booking in locked.values():
-        if booking.status is not status:
-            before = booking.status
-            booking.status = status
-            booking.attendance_marked_at = now
-            audit.record(
-                session,
-                principal,
-                "booking.attendance_recorded",
-                "Booking",
-                booking.id,
-                {"from": before, "to": status},
-            )
-    if attended:  # once committed, a worker issues the certificates these are owed
-        owe(session, Job.ISSUE_CERTIFICATES, wanted)
+        if booking.status is status:
+            continue
+        before = booking.status
+        if before is BookingStatus.WAITLISTED:
+            booking.walk_in = True
+        if before is BookingStatus.ATTENDED:
+            withdrawn.append(booking.id)
+        booking.status = status
+        booking.attendance_marked_at = now
+        audit.record(
+            session,
+            principal,
+            "booking.attendance_recorded",
+            "Booking",
+            booking.id,
+            {"from": before, "to": status, "walk_in": booking.walk_in},
+        )
+    if attended:
+        _owe_certificates(session, trainings, list(locked.values()), now)
     await session.flush()
-    return [locked[i] for i in wanted]
+    return AttendanceChange([locked[i] for i in wanted], withdrawn)
+
+
+async def undo_attendance(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    booking_ids: Sequence[uuid.UUID | None],
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> AttendanceChange:
+    """Clear recorded attendance (staff): a booking that held a seat returns to CONFIRMED; a
+    walk-in (marked attended without a seat, from the waiting list or not booked at all)
+    returns to CANCELLED, with `reason` (already clean) as its cancellation reason.
+
+    The bookings that were ATTENDED are returned as withdrawn: use
+    network.usecases.attendance, which revokes their certificates in the same transaction.
+    """
+    now = now or utcnow()
+    wanted, _, locked, errors = await _lock_for_attendance(session, principal, booking_ids, now)
+    unrecorded = [
+        b
+        for b in locked.values()
+        if b.status not in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+    ]
+    if unrecorded:
+        errors.add(
+            "bookingIds",
+            "NOT_RECORDED",
+            f"{len(unrecorded)} of these have no attendance recorded.",
+        )
+    errors.raise_if_any()
+    withdrawn: list[uuid.UUID] = []
+    for booking in locked.values():
+        before = booking.status
+        if before is BookingStatus.ATTENDED:
+            withdrawn.append(booking.id)
+        booking.attendance_marked_at = None
+        if booking.walk_in:
+            booking.status = BookingStatus.CANCELLED
+            booking.cancelled_at = now
+            booking.cancellation_reason = reason or "Attendance cleared."
+            booking.cancelled_by_user_id = principal.user_id
+        else:
+            booking.status = BookingStatus.CONFIRMED
+        audit.record(
+            session,
+            principal,
+            "booking.attendance_cleared",
+            "Booking",
+            booking.id,
+            {"from": before, "to": booking.status, "walk_in": booking.walk_in, "reason": reason},
+        )
+    await session.flush()
+    return AttendanceChange([locked[i] for i in wanted], withdrawn)
+
+
+async def record_walk_in(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    session_id: uuid.UUID | None,
+    contact_id: uuid.UUID | None,
+    now: datetime | None = None,
+) -> Booking:
+    """Mark someone who turned up without a seat as ATTENDED, a walk-in (staff).
+
+    Once the session has started (and it is not cancelled): a contact with no live booking
+    gets a new ATTENDED booking with walk_in set; one waitlisted becomes ATTENDED as a
+    walk-in; one confirmed or marked no-show becomes ATTENDED. The seats taken may then
+    exceed the capacity. An archived contact, one the session is not reserved for, or one
+    already attended is refused. The certificate is owed as for marked attendance.
+    """
+    require_staff(principal, "sessionId")
+    now = now or utcnow()
+    contact = (
+        (await get_contacts(session, principal, [contact_id])).get(contact_id)
+        if contact_id
+        else None
+    )
+    training = await lock_session(session, principal, session_id, "sessionId")
+    if contact is None:
+        raise NotFound("contactId", "contact")
+    errors = Errors()
+    if training.status is TrainingSessionStatus.CANCELLED:
+        errors.add("sessionId", "SESSION_CANCELLED", "This session was cancelled.")
+    elif now < training.starts_at:
+        errors.add(
+            "sessionId",
+            "SESSION_NOT_STARTED",
+            "Walk-ins are recorded once the session has started.",
+        )
+    existing = (
+        await session.scalars(
+            select(Booking)
+            .where(
+                Booking.session_id == training.id,
+                Booking.contact_id == contact.id,
+                Booking.status.in_(LIVE),
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if existing is not None and existing.status is BookingStatus.ATTENDED:
+        errors.add("contactId", "ALREADY_ATTENDED", "This contact is already marked attended.")
+    else:
+        await _contact_errors(session, errors, training, contact, field="contactId", already=False)
+    errors.raise_if_any()
+    if existing is None:
+        booking = Booking(
+            session_id=training.id,
+            contact_id=contact.id,
+            status=BookingStatus.ATTENDED,
+            walk_in=True,
+            booked_by_user_id=principal.user_id,
+            booked_at=now,
+            attendance_marked_at=now,
+        )
+        session.add(booking)
+        await session.flush()
+        audit.record(
+            session,
+            principal,
+            "booking.walk_in",
+            "Booking",
+            booking.id,
+            {"session_id": training.id, "contact_id": contact.id, "status": booking.status},
+        )
+    else:
+        booking = existing
+        before = booking.status
+        if before is BookingStatus.WAITLISTED:
+            booking.walk_in = True
+        booking.status = BookingStatus.ATTENDED
+        booking.attendance_marked_at = now
+        await session.flush()
+        audit.record(
+            session,
+            principal,
+            "booking.attendance_recorded",
+            "Booking",
+            booking.id,
+            {"from": before, "to": booking.status, "walk_in": booking.walk_in},
+        )
+    _owe_certificates(session, {training.id: training}, [booking], now)
+    return booking

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,7 +19,7 @@ from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.kit.search import contains_text
 from network.kit.sentinel import UNSET
-from network.kit.validation import clean_text
+from network.kit.validation import LANGUAGES, clean_text
 from network.training.enums import CourseFormat
 from network.training.models import Course
 from network.training.scope import course_condition
@@ -27,6 +27,14 @@ from network.training.scope import course_condition
 courses = Course.__table__.c
 MAX_DESCRIPTION = 5000
 MAX_CPD_HOURS = Decimal("99.9")
+MAX_ACCREDITATION = 200
+MAX_ACCREDITATION_REFERENCE = 100
+MAX_OUTCOMES = 12  # per language: the certificate keeps to one page
+MAX_OUTCOME = 300
+
+# Learning outcomes as given: {language: [outcome, ...]}, or (language, outcomes) pairs in the
+# order typed (the GraphQL input is a list, and its errors name the position).
+LearningOutcomesValue = Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]]
 
 
 @dataclass(slots=True)
@@ -118,12 +126,21 @@ async def create_course(
     cpd_hours: Any,
     cpd_certified: bool | None,
     description: str | None = None,
+    accreditation: str | None = None,
+    accreditation_reference: str | None = None,
+    learning_outcomes: LearningOutcomesValue | None = None,
 ) -> Course:
-    """Add a course to the catalogue (staff)."""
+    """Add a course to the catalogue (staff), with its CPD accreditation and learning outcomes."""
     require_staff(principal, "title")
     errors = Errors()
     clean_title = clean_text(errors, "title", title)
     clean_description = _clean_description(errors, description)
+    clean_accreditation = _clean_optional(errors, "accreditation", accreditation, MAX_ACCREDITATION)
+    clean_reference = _clean_optional(
+        errors, "accreditationReference", accreditation_reference, MAX_ACCREDITATION_REFERENCE
+    )
+    _check_reference(errors, clean_accreditation, clean_reference)
+    outcomes = clean_learning_outcomes(errors, learning_outcomes)
     if format is None:
         errors.add("format", "REQUIRED", "A format is required: HALF_DAY, ONE_DAY or TWO_DAY.")
     hours = _clean_cpd_hours(errors, cpd_hours)
@@ -139,6 +156,9 @@ async def create_course(
         format=format,
         cpd_hours=hours,
         cpd_certified=cpd_certified,
+        accreditation=clean_accreditation,
+        accreditation_reference=clean_reference,
+        learning_outcomes=outcomes,
     )
     session.add(course)
     await session.flush()
@@ -153,9 +173,67 @@ async def create_course(
             "format": format,
             "cpd_hours": str(hours),
             "cpd_certified": cpd_certified,
+            "accreditation": clean_accreditation,
+            "accreditation_reference": clean_reference,
+            "learning_outcomes": outcomes,
         },
     )
     return course
+
+
+def _clean_optional(errors: Errors, field: str, value: str | None, max_length: int) -> str | None:
+    """An optional one-line value: blank means none."""
+    return clean_text(errors, field, value, required=False, max_length=max_length)
+
+
+def _check_reference(
+    errors: Errors,
+    accreditation: str | None,
+    reference: str | None,
+    field: str = "accreditationReference",
+) -> None:
+    if reference is not None and accreditation is None and not errors.has("accreditation"):
+        errors.add(
+            field,
+            "ACCREDITATION_REQUIRED",
+            "A provider reference needs the accreditation it belongs to "
+            "(remove the reference, or name the accreditation).",
+        )
+
+
+def clean_learning_outcomes(
+    errors: Errors, value: LearningOutcomesValue | None, field: str = "learningOutcomes"
+) -> dict[str, list[str]]:
+    """Learning outcomes per language, each trimmed: only en, cy, fr, es, de, at most
+    MAX_OUTCOMES of at most MAX_OUTCOME characters, none blank. A language given no outcomes
+    is dropped; errors name the position, e.g. `learningOutcomes.1.outcomes.0`."""
+    if value is None:
+        return {}
+    pairs = list(value.items()) if isinstance(value, Mapping) else list(value)
+    cleaned: dict[str, list[str]] = {}
+    for index, (language, outcomes) in enumerate(pairs):
+        at = f"{field}.{index}"
+        code = (language or "").strip().lower()
+        if code not in LANGUAGES:
+            errors.add(
+                f"{at}.language",
+                "UNKNOWN_LANGUAGE",
+                f"Language must be one of: {', '.join(LANGUAGES)}.",
+            )
+            continue
+        if code in cleaned:
+            errors.add(f"{at}.language", "DUPLICATE", "Each language is given once.")
+            continue
+        if len(outcomes) > MAX_OUTCOMES:
+            errors.add(f"{at}.outcomes", "TOO_MANY", f"At most {MAX_OUTCOMES} learning outcomes.")
+            continue
+        kept = [
+            clean_text(errors, f"{at}.outcomes.{n}", outcome, max_length=MAX_OUTCOME)
+            for n, outcome in enumerate(outcomes)
+        ]
+        if kept:
+            cleaned[code] = [outcome for outcome in kept if outcome is not None]
+    return cleaned
 
 
 def _clean_description(errors: Errors, value: str | None) -> str | None:
@@ -177,8 +255,14 @@ async def update_course(
     format: Any = UNSET,
     cpd_hours: Any = UNSET,
     cpd_certified: Any = UNSET,
+    accreditation: Any = UNSET,
+    accreditation_reference: Any = UNSET,
+    learning_outcomes: Any = UNSET,
 ) -> Course:
-    """Change some fields of a course (staff); fields left UNSET are kept."""
+    """Change some fields of a course (staff); fields left UNSET are kept.
+
+    Certificates already issued keep what they certified: they never read the course again.
+    """
     require_staff(principal, "id")
     course = await load_course(session, principal, course_id, "id", for_update=True)
     errors = Errors()
@@ -197,6 +281,24 @@ async def update_course(
         if cpd_certified is None:
             errors.add("cpdCertified", "REQUIRED", "Say whether the course is CPD certified.")
         changes["cpd_certified"] = cpd_certified
+    if accreditation is not UNSET:
+        changes["accreditation"] = _clean_optional(
+            errors, "accreditation", accreditation, MAX_ACCREDITATION
+        )
+    if accreditation_reference is not UNSET:
+        changes["accreditation_reference"] = _clean_optional(
+            errors, "accreditationReference", accreditation_reference, MAX_ACCREDITATION_REFERENCE
+        )
+    if accreditation is not UNSET or accreditation_reference is not UNSET:
+        _check_reference(
+            errors,
+            changes.get("accreditation", course.accreditation),
+            changes.get("accreditation_reference", course.accreditation_reference),
+            # Removing the accreditation alone names the field that was sent.
+            "accreditationReference" if accreditation_reference is not UNSET else "accreditation",
+        )
+    if learning_outcomes is not UNSET:
+        changes["learning_outcomes"] = clean_learning_outcomes(errors, learning_outcomes)
     if not errors.has("cpdHours"):
         _check_certified(
             errors,

@@ -60,6 +60,84 @@ COURSES = [
     ),
 ]
 
+# The provider's CPD-certified courses are certified by the CPD Standards Office (DESIGN.md);
+# the reference is the provider's number with that body (a demo value).
+ACCREDITATION = ("CPD Standards Office", "40123")
+
+# What a Co-Production Star course promises (DESIGN.md, in our own words), per language.
+STAR_OUTCOMES = {
+    "en": [
+        "Understand what co-production means for your organisation through the Four Co's: "
+        "co-commissioning, co-design, co-delivery and co-assessment.",
+        "Know how to use the five steps of the Co-Production Star (Map It, Focus It, People It, "
+        "Market It, Grow It) to roll co-production out.",
+        "Learn from good practice in other councils and public services.",
+        "Build an action plan for co-production in your own service.",
+        "Receive a report that captures the learning of the training.",
+        "Keep online access to the training materials afterwards.",
+        "Have the chance to showcase your own good practice to the network.",
+    ],
+    "fr": [
+        "Comprendre ce que la coproduction apporte à votre organisation grâce aux quatre « Co » : "
+        "co-commissionnement, co-conception, co-réalisation et co-évaluation.",
+        "Savoir utiliser les cinq étapes de l'Étoile de la coproduction (Map It, Focus It, "
+        "People It, Market It, Grow It) pour la déployer.",
+        "Tirer les leçons des bonnes pratiques d'autres collectivités et services publics.",
+        "Élaborer un plan d'action pour la coproduction dans votre propre service.",
+        "Recevoir un rapport qui rassemble les enseignements de la formation.",
+        "Garder un accès en ligne aux supports de formation.",
+        "Avoir la possibilité de présenter vos propres bonnes pratiques au réseau.",
+    ],
+    "cy": [
+        "Deall beth mae cydgynhyrchu yn ei olygu i'ch sefydliad drwy'r Four Co's: "
+        "cydgomisiynu, cydddylunio, cydgyflawni a chydasesu.",
+        "Gwybod sut i ddefnyddio pum cam y Seren Cydgynhyrchu (Map It, Focus It, People It, "
+        "Market It, Grow It) i gyflwyno cydgynhyrchu.",
+        "Dysgu o arfer da mewn cynghorau a gwasanaethau cyhoeddus eraill.",
+        "Llunio cynllun gweithredu ar gyfer cydgynhyrchu yn eich gwasanaeth eich hun.",
+        "Cael adroddiad sy'n crynhoi'r hyn a ddysgwyd yn yr hyfforddiant.",
+        "Cadw mynediad ar-lein at y deunyddiau hyfforddi wedyn.",
+        "Cael cyfle i rannu eich arfer da eich hun â'r rhwydwaith.",
+    ],
+}
+
+COMMISSIONING_OUTCOMES = {
+    "en": [
+        "Understand commissioning for the outcomes people value, rather than for activities "
+        "and outputs.",
+        "Know how to put co-production at the heart of commissioning, with the people who use "
+        "services.",
+        "Learn from outcome-based commissioning in other public services.",
+        "Build an action plan for your own commissioning.",
+        "Receive a report that captures the learning of the training.",
+    ],
+    "fr": [
+        "Comprendre une commande publique fondée sur les résultats qui comptent pour les "
+        "personnes, plutôt que sur les activités.",
+        "Savoir placer la coproduction au cœur de la commande publique, avec les usagers.",
+        "Tirer les leçons de la commande fondée sur les résultats dans d'autres services publics.",
+        "Élaborer un plan d'action pour votre propre commande publique.",
+        "Recevoir un rapport qui rassemble les enseignements de la formation.",
+    ],
+    "cy": [
+        "Deall comisiynu ar gyfer y canlyniadau sy'n bwysig i bobl, yn hytrach nag ar gyfer "
+        "gweithgareddau ac allbynnau.",
+        "Gwybod sut i roi cydgynhyrchu wrth galon comisiynu, gyda'r bobl sy'n defnyddio "
+        "gwasanaethau.",
+        "Dysgu o gomisiynu ar sail canlyniadau mewn gwasanaethau cyhoeddus eraill.",
+        "Llunio cynllun gweithredu ar gyfer eich comisiynu eich hun.",
+        "Cael adroddiad sy'n crynhoi'r hyn a ddysgwyd yn yr hyfforddiant.",
+    ],
+}
+
+# Learning outcomes of the CPD-certified courses, by title (the briefing has none).
+OUTCOMES = {
+    "Co-Production Star training for managers": STAR_OUTCOMES,
+    "Co-Production Star training for board members": STAR_OUTCOMES,
+    "Co-Production Star training for frontline staff and service users": STAR_OUTCOMES,
+    "Outcome-Based Commissioning training": COMMISSIONING_OUTCOMES,
+}
+
 # course title, days from now, local start, hours, zone, language, venue, online link,
 # capacity, emails of the contacts to book (in order)
 SESSIONS = [
@@ -116,6 +194,9 @@ async def load_training_demo(session: AsyncSession) -> str:
                 cpd_hours=Decimal(hours),
                 cpd_certified=certified,
                 description=description,
+                accreditation=ACCREDITATION[0] if certified else None,
+                accreditation_reference=ACCREDITATION[1] if certified else None,
+                learning_outcomes=OUTCOMES.get(title),
             )
     contacts = (await session.scalars(select(Contact).order_by(Contact.email))).all()
     by_email = {c.email: c for c in contacts}

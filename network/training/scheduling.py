@@ -200,6 +200,37 @@ async def update_training_session(
     return await _after_change(session, principal, training, changed, now)
 
 
+async def cancel_training_session(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    session_id: uuid.UUID | None,
+    reason: str | None,
+    now: datetime | None = None,
+) -> TrainingSession:
+    """Cancel a session with a reason (staff): every live booking is cancelled and everyone
+    booked or waiting is told (seat holders get the calendar cancellation).
+
+    The same cancellation as `update_training_session(status=CANCELLED)`; a session already
+    cancelled, under way or ended is refused.
+    """
+    require_staff(principal, "sessionId")
+    now = now or utcnow()
+    training = await lock_session(session, principal, session_id, "sessionId")
+    errors = Errors()
+    clean_reason = clean_text(errors, "reason", reason, max_length=1000)
+    if training.status is TrainingSessionStatus.CANCELLED:
+        errors.add("sessionId", "ALREADY_CANCELLED", "This session is already cancelled.")
+    elif training.ends_at <= now:
+        errors.add("sessionId", "SESSION_ENDED", "A session that has ended cannot be cancelled.")
+    elif training.starts_at <= now:
+        errors.add(
+            "sessionId", "SESSION_STARTED", "A session that has started cannot be cancelled."
+        )
+    errors.raise_if_any()
+    return await _cancel_session(session, principal, training, clean_reason, now, {})
+
+
 async def _after_change(
     session: AsyncSession,
     principal: Principal,

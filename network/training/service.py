@@ -2,8 +2,10 @@
 
 The operations live in small modules by use case: catalogue (courses), sessions (listing,
 seats, the calendar file), scheduling (scheduling, changes, cancellation; its field rules are
-session_rules), bookings (booking, waiting list, cancelling, attendance) and reminders (the
-two-day due-scan).
+session_rules), bookings (booking, waiting list, cancelling, attendance, walk-ins) and
+reminders (the two-day due-scan). Marking or clearing attendance revokes certificates, which
+live above training: the faces call network.usecases.attendance (mark_attendance,
+clear_attendance) for those two, never record_attendance or undo_attendance directly.
 """
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.training.bookings import (
+    AttendanceChange,
     BookingQuery,
+    book_contacts,
     book_training,
     booked_contact_ids,
     bookings_of_sessions,
     cancel_booking,
+    confirm_booking,
     get_bookings,
     list_bookings,
-    mark_attendance,
+    record_attendance,
+    record_walk_in,
+    undo_attendance,
 )
 from network.training.catalogue import (
     CourseQuery,
@@ -33,7 +40,11 @@ from network.training.ics import CONTENT_TYPE as ICS_CONTENT_TYPE
 from network.training.ics import file_name as ics_file_name
 from network.training.notices import ics_url, organizer
 from network.training.reminders import queue_due_reminders
-from network.training.scheduling import create_training_session, update_training_session
+from network.training.scheduling import (
+    cancel_training_session,
+    create_training_session,
+    update_training_session,
+)
 from network.training.sessions import (
     SeatCounts,
     SessionQuery,
@@ -47,16 +58,20 @@ from network.training.times import local
 
 __all__ = [
     "ICS_CONTENT_TYPE",
+    "AttendanceChange",
     "BookingQuery",
     "CourseQuery",
     "SeatCounts",
     "SessionQuery",
+    "book_contacts",
     "book_training",
     "booked_contact_ids",
     "booking_open",
     "bookings_of_sessions",
     "calendar_file",
     "cancel_booking",
+    "cancel_training_session",
+    "confirm_booking",
     "create_course",
     "create_training_session",
     "get_bookings",
@@ -68,9 +83,11 @@ __all__ = [
     "list_courses",
     "list_sessions",
     "local",
-    "mark_attendance",
     "queue_due_reminders",
+    "record_attendance",
+    "record_walk_in",
     "seat_counts",
+    "undo_attendance",
     "update_course",
     "update_training_session",
 ]

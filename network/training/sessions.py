@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, Row, Select, and_, cast, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal
+from network.db import utcnow
 from network.kit.loading import load_visible, rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.training.enums import SEAT_HOLDING, BookingStatus, TrainingSessionStatus
@@ -61,9 +62,12 @@ class SessionQuery:
     starts_before: datetime | None = None
     course_id: uuid.UUID | None = None
     language: str | None = None
+    # True: only sessions that can still be booked (scheduled, booking deadline or start not
+    # passed, a seat free); False: every other session (full, closed, past or cancelled).
     has_seats: bool | None = None
     status: TrainingSessionStatus | None = None
     newest_first: bool = False  # latest start first (past sessions)
+    now: datetime | None = None  # the instant has_seats is judged at (default: now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +113,15 @@ async def list_sessions(
     if query.status is not None:
         statement = statement.where(sessions.status == query.status)
     if query.has_seats is not None:
-        open_seats = and_(
+        now = query.now or utcnow()
+        # What can still be booked: scheduled, before its deadline (or start), a seat free.
+        # The session's own columns come first, so the count runs only for open sessions.
+        bookable = and_(
             sessions.status == TrainingSessionStatus.SCHEDULED,
+            func.coalesce(sessions.booking_deadline, sessions.starts_at) > now,
             sessions.capacity > _seats_taken(),
         )
-        statement = statement.where(open_seats if query.has_seats else not_(open_seats))
+        statement = statement.where(bookable if query.has_seats else not_(bookable))
     key = START_KEY_DESC if query.newest_first else START_KEY
     statement = statement.add_columns(key)
     return await keyset_page(session, statement, [key, sessions.id], first=first, after=after)

@@ -128,11 +128,11 @@ async def test_pdf_holds_the_facts_in_the_holders_language(
     assert f"Dyddiad / Date: {cy.session_date_text}" in text
     de = pdf_text(by_contact[german.id].pdf)
     assert "Jürgen Groß" in de
-    assert "CPD-Stunden: 6.0" in de
+    assert "CPD-Stunden: 6,0" in de  # numbers as German writes them
     assert f"Zertifikatsnummer: {by_contact[german.id].number}" in de
     fr = pdf_text(by_contact[french.id].pdf)
     assert "Élodie Lefèvre" in fr
-    assert "Heures CPD: 6.0" in fr
+    assert "Heures CPD: 6,0" in fr
     # The QR code drawn is the verification URL's (the drawing is decoded by the test below).
     url = certificates.verify_url(cy.verification_code)
     expected = segno.make_qr(url, error="m", mask=0, boost_error=False)

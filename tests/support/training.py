@@ -18,6 +18,7 @@ from network.members.models import Member
 from network.training import service as training
 from network.training.enums import CourseFormat
 from network.training.models import Booking, Course, TrainingSession
+from network.usecases import attendance
 from tests.support.database import database_of_its_own, empty_every_table
 from tests.support.factories import Factory
 
@@ -118,7 +119,7 @@ class Attended:
         await self.session.flush()
         self.bookings = bookings
         if bookings and mark:
-            await training.mark_attendance(
+            await attendance.mark_attendance(
                 self.session, SYSTEM, booking_ids=[b.id for b in bookings], attended=True
             )
         return row

@@ -44,7 +44,10 @@ class CertificatePayload:
 
 @strawberry.type
 class CertificatesMutation:
-    @strawberry.mutation(description="Issue certificates to a session's attendees who have none.")
+    @strawberry.mutation(
+        description="Issue certificates to a session's attendees who have none (staff), once "
+        "the session has ended (SESSION_NOT_ENDED before)."
+    )
     async def issue_certificates(
         self, info: AnyInfo, input: IssueCertificatesInput
     ) -> IssueCertificatesPayload:
@@ -66,7 +69,9 @@ class CertificatesMutation:
             user_errors=[],
         )
 
-    @strawberry.mutation(description="Revoke a certificate with a reason (staff).")
+    @strawberry.mutation(
+        description="Revoke a certificate with a reason (staff); its holder is told by email."
+    )
     async def revoke_certificate(
         self, info: AnyInfo, input: RevokeCertificateInput
     ) -> CertificatePayload:

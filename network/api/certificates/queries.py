@@ -84,4 +84,7 @@ class CertificatesQuery:
             revoked_at=found.revoked_at,
             revoked_reason=found.revoked_reason,
             superseded_by_number=found.superseded_by_number,
+            provider=found.provider,
+            accreditation=found.accreditation,
+            accreditation_reference=found.accreditation_reference,
         )

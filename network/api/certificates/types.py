@@ -10,14 +10,22 @@ import strawberry
 
 from network.api.core.context import AnyInfo
 from network.api.core.relay import Node
+
+# CourseFormat is declared to strawberry (once) in the training types: import them first.
+from network.api.training import types as _training_types  # noqa: F401
 from network.certificates import service as certificates
 from network.certificates.enums import CertificateStatus
+from network.certificates.pdf import Particulars
 from network.kit.ids import to_global_id
+from network.training.enums import CourseFormat
 
 strawberry.enum(CertificateStatus, description="VALID, REVOKED, or SUPERSEDED by a reissue.")
 
 HOLDER_NAME = "The holder's name as certified; null once the holder was erased (withheld)."
 HOLDER_NAME_WITHHELD = "Whether the holder was erased, so the name is withheld."
+PROVIDER = "The training provider named on it; null for certificates issued before providers."
+ACCREDITATION = "The body that certifies the course for CPD, as certified; null when none."
+REFERENCE = "The provider's reference number with that body, as certified; null when none."
 
 
 @strawberry.type(description="A CPD certificate issued to a contact for an attended session.")
@@ -34,6 +42,20 @@ class Certificate(Node):
     revoked_reason: str | None
     download_url: str = strawberry.field(description="The PDF, for those entitled to it.")
     verify_url: str = strawberry.field(description="The public verification page.")
+    provider: str | None = strawberry.field(description=PROVIDER)
+    accreditation: str | None = strawberry.field(description=ACCREDITATION)
+    accreditation_reference: str | None = strawberry.field(description=REFERENCE)
+    trainer: str | None = strawberry.field(description="The session's trainer, as certified.")
+    organisation: str | None = strawberry.field(
+        description="The holder's organisation (member), as certified."
+    )
+    format: CourseFormat | None = strawberry.field(
+        description="How long the certified course took, as certified."
+    )
+    learning_outcomes: list[str] = strawberry.field(
+        description="The learning outcomes printed, in the certificate's language "
+        "(a Welsh certificate's: Welsh, then English); empty when none."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Certificate:
@@ -52,7 +74,32 @@ class Certificate(Node):
             revoked_reason=row.revoked_reason,
             download_url=certificates.download_url(row.id),
             verify_url=certificates.verify_url(row.verification_code),
+            **_particulars(row.particulars),
         )
+
+
+def _particulars(stored: Any) -> dict[str, Any]:
+    """The Certificate fields read from stored particulars (all null before they existed)."""
+    found = Particulars.from_json(stored)
+    if found is None:
+        return {
+            "provider": None,
+            "accreditation": None,
+            "accreditation_reference": None,
+            "trainer": None,
+            "organisation": None,
+            "format": None,
+            "learning_outcomes": [],
+        }
+    return {
+        "provider": found.provider,
+        "accreditation": found.accreditation,
+        "accreditation_reference": found.accreditation_reference,
+        "trainer": found.trainer,
+        "organisation": found.organisation,
+        "format": CourseFormat.__members__.get(found.format or ""),
+        "learning_outcomes": [o for _, outcomes in found.learning_outcomes for o in outcomes],
+    }
 
 
 @strawberry.type(description="What anyone may learn about a certificate from its code.")
@@ -70,6 +117,9 @@ class CertificateVerification:
     superseded_by_number: str | None = strawberry.field(
         description="The number of the certificate that replaced this one, if SUPERSEDED."
     )
+    provider: str | None = strawberry.field(default=None, description=PROVIDER)
+    accreditation: str | None = strawberry.field(default=None, description=ACCREDITATION)
+    accreditation_reference: str | None = strawberry.field(default=None, description=REFERENCE)
 
 
 @strawberry.type(description="CPD hours earned in one calendar year (valid certificates).")

@@ -47,6 +47,11 @@ class RecordStepProgressInput:
     completed_on: date | None = strawberry.field(
         default=None, description="Defaults to today when the status is COMPLETED."
     )
+    override_order: bool = strawberry.field(
+        default=False,
+        description="Staff only: complete the step although an earlier step is not started "
+        "(the audit trail records the override).",
+    )
 
 
 @strawberry.type
@@ -122,6 +127,7 @@ class ProgrammeMutation:
                 action_plan=input.action_plan,
                 started_on=input.started_on,
                 completed_on=input.completed_on,
+                override_order=input.override_order,
             ),
             input=input,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -12,6 +13,20 @@ from network.api.core.mutations import UserError, given, run_mutation
 from network.api.training.types import Booking, Course, TrainingSession, load_booking
 from network.training import service as training
 from network.training.enums import CourseFormat, TrainingSessionStatus
+from network.usecases import attendance
+
+
+@strawberry.input(description="A course's learning outcomes in one language.")
+class LearningOutcomesInput:
+    language: str = strawberry.field(description="en, cy, fr, es or de.")
+    outcomes: list[str] = strawberry.field(
+        description="At most 12, each at most 300 characters; an empty list removes the language."
+    )
+
+
+def _outcomes(value: list[LearningOutcomesInput] | None) -> list[tuple[str, list[str]]] | None:
+    """The input's lists as (language, outcomes) pairs, in the order sent (errors name it)."""
+    return None if value is None else [(item.language, item.outcomes) for item in value]
 
 
 @strawberry.input
@@ -21,6 +36,15 @@ class CreateCourseInput:
     cpd_hours: float = strawberry.field(description="0 when the course gives none; e.g. 3.5.")
     cpd_certified: bool
     description: str | None = None
+    accreditation: str | None = strawberry.field(
+        default=None, description="Who certifies it for CPD, e.g. CPD Standards Office."
+    )
+    accreditation_reference: str | None = strawberry.field(
+        default=None, description="The provider's reference number with that body."
+    )
+    learning_outcomes: list[LearningOutcomesInput] | None = strawberry.field(
+        default=None, description="Per language (en, cy, fr, es, de)."
+    )
 
 
 @strawberry.input
@@ -31,6 +55,12 @@ class UpdateCourseInput:
     format: CourseFormat | None = strawberry.UNSET
     cpd_hours: float | None = strawberry.UNSET
     cpd_certified: bool | None = strawberry.UNSET
+    accreditation: str | None = strawberry.UNSET
+    accreditation_reference: str | None = strawberry.UNSET
+    learning_outcomes: list[LearningOutcomesInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces all the course's learning outcomes; null or [] removes them.",
+    )
 
 
 @strawberry.type
@@ -101,12 +131,73 @@ class BookingPayload:
 class MarkAttendanceInput:
     booking_ids: list[strawberry.ID]
     attended: bool = strawberry.field(description="true: ATTENDED; false: NO_SHOW.")
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why an ATTENDED booking is corrected to NO_SHOW: the reason its "
+        "certificate is revoked with.",
+    )
 
 
 @strawberry.type
 class MarkAttendancePayload:
     bookings: list[Booking] | None
     user_errors: list[UserError]
+
+
+@strawberry.input
+class ClearAttendanceInput:
+    booking_ids: list[strawberry.ID]
+    reason: str | None = strawberry.field(
+        default=None, description="Why: the reason a certificate is revoked with."
+    )
+
+
+@strawberry.type
+class ClearAttendancePayload:
+    bookings: list[Booking] | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RecordWalkInInput:
+    session_id: strawberry.ID
+    contact_id: strawberry.ID
+
+
+@strawberry.input
+class ConfirmBookingInput:
+    booking_id: strawberry.ID
+    over_capacity: bool = strawberry.field(
+        default=False, description="Seat them even when no seat is free."
+    )
+
+
+@strawberry.input
+class BookContactsInput:
+    session_id: strawberry.ID
+    contact_ids: list[strawberry.ID] = strawberry.field(
+        description="At most 50, booked in this order: CONFIRMED while seats last, then WAITLISTED."
+    )
+
+
+@strawberry.type
+class BookContactsPayload:
+    bookings: list[Booking] | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class CancelTrainingSessionInput:
+    session_id: strawberry.ID
+    reason: str = strawberry.field(description="Told to everyone booked.")
+
+
+async def _bookings(info: AnyInfo, result: list[Any] | None) -> list[Booking] | None:
+    """The changed bookings as the caller now sees them, in one load."""
+    if result is None:
+        return None
+    rows = await info.context.loaders.booking.load_many([b.id for b in result])
+    return [Booking.from_row(row) for row in rows if row is not None]
 
 
 @strawberry.type
@@ -123,6 +214,9 @@ class TrainingMutation:
                 cpd_hours=input.cpd_hours,
                 cpd_certified=input.cpd_certified,
                 description=input.description,
+                accreditation=input.accreditation,
+                accreditation_reference=input.accreditation_reference,
+                learning_outcomes=_outcomes(input.learning_outcomes),
             ),
             input=input,
         )
@@ -141,6 +235,13 @@ class TrainingMutation:
                 format=given(input.format),
                 cpd_hours=given(input.cpd_hours),
                 cpd_certified=given(input.cpd_certified),
+                accreditation=given(input.accreditation),
+                accreditation_reference=given(input.accreditation_reference),
+                learning_outcomes=(
+                    given(input.learning_outcomes)
+                    if input.learning_outcomes is strawberry.UNSET
+                    else _outcomes(input.learning_outcomes)
+                ),
             ),
             input=input,
         )
@@ -242,25 +343,114 @@ class TrainingMutation:
         return BookingPayload(booking=booking, user_errors=errors)
 
     @strawberry.mutation(
-        description="Record ATTENDED (or NO_SHOW) on confirmed bookings of a started session."
+        description="Record ATTENDED (or NO_SHOW) on bookings of a started session (a waitlisted "
+        "one marked attended is a walk-in); ATTENDED corrected to NO_SHOW revokes its certificate."
     )
     async def mark_attendance(
         self, info: AnyInfo, input: MarkAttendanceInput
     ) -> MarkAttendancePayload:
         result, errors = await run_mutation(
             info,
-            lambda s, p: training.mark_attendance(
+            lambda s, p: attendance.mark_attendance(
                 s,
                 p,
                 booking_ids=[input_id(i, "Booking") for i in input.booking_ids],
                 attended=input.attended,
+                reason=input.reason,
             ),
             input=input,
         )
-        if result is None:
-            return MarkAttendancePayload(bookings=None, user_errors=errors)
-        rows = await info.context.loaders.booking.load_many([b.id for b in result])
-        return MarkAttendancePayload(
-            bookings=[Booking.from_row(row) for row in rows if row is not None],
+        return MarkAttendancePayload(bookings=await _bookings(info, result), user_errors=errors)
+
+    @strawberry.mutation(
+        description="Undo recorded attendance (staff): a seated booking returns to CONFIRMED, "
+        "a walk-in to CANCELLED; an issued certificate is revoked."
+    )
+    async def clear_attendance(
+        self, info: AnyInfo, input: ClearAttendanceInput
+    ) -> ClearAttendancePayload:
+        result, errors = await run_mutation(
+            info,
+            lambda s, p: attendance.clear_attendance(
+                s,
+                p,
+                booking_ids=[input_id(i, "Booking") for i in input.booking_ids],
+                reason=input.reason,
+            ),
+            input=input,
+        )
+        return ClearAttendancePayload(bookings=await _bookings(info, result), user_errors=errors)
+
+    @strawberry.mutation(
+        description="Mark someone who turned up without a seat as attended, a walk-in (staff), "
+        "once the session has started."
+    )
+    async def record_walk_in(self, info: AnyInfo, input: RecordWalkInInput) -> BookingPayload:
+        result, errors = await run_mutation(
+            info,
+            lambda s, p: training.record_walk_in(
+                s,
+                p,
+                session_id=input_id(input.session_id, "TrainingSession"),
+                contact_id=input_id(input.contact_id, "Contact"),
+            ),
+            input=input,
+        )
+        booking = await load_booking(info, result.id) if result is not None else None
+        return BookingPayload(booking=booking, user_errors=errors)
+
+    @strawberry.mutation(
+        description="Confirm a booking from the waiting list now (staff); refused when no seat "
+        "is free unless overCapacity."
+    )
+    async def confirm_booking(self, info: AnyInfo, input: ConfirmBookingInput) -> BookingPayload:
+        result, errors = await run_mutation(
+            info,
+            lambda s, p: training.confirm_booking(
+                s,
+                p,
+                booking_id=input_id(input.booking_id, "Booking"),
+                over_capacity=input.over_capacity,
+            ),
+            input=input,
+        )
+        booking = await load_booking(info, result.id) if result is not None else None
+        return BookingPayload(booking=booking, user_errors=errors)
+
+    @strawberry.mutation(
+        description="Book several contacts onto a session at once, all or nothing: CONFIRMED "
+        "while seats last, then WAITLISTED."
+    )
+    async def book_contacts(self, info: AnyInfo, input: BookContactsInput) -> BookContactsPayload:
+        result, errors = await run_mutation(
+            info,
+            lambda s, p: training.book_contacts(
+                s,
+                p,
+                session_id=input_id(input.session_id, "TrainingSession"),
+                contact_ids=[input_id(i, "Contact") for i in input.contact_ids],
+            ),
+            input=input,
+        )
+        return BookContactsPayload(bookings=await _bookings(info, result), user_errors=errors)
+
+    @strawberry.mutation(
+        description="Cancel a session with a reason (staff); everyone booked or waiting is told."
+    )
+    async def cancel_training_session(
+        self, info: AnyInfo, input: CancelTrainingSessionInput
+    ) -> TrainingSessionPayload:
+        result, errors = await run_mutation(
+            info,
+            lambda s, p: training.cancel_training_session(
+                s,
+                p,
+                session_id=input_id(input.session_id, "TrainingSession"),
+                reason=input.reason,
+            ),
+            input=input,
+        )
+        return TrainingSessionPayload(
+            training_session=TrainingSession.from_row(result) if result is not None else None,
             user_errors=errors,
         )

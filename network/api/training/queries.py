@@ -34,7 +34,10 @@ class TrainingSessionFilter:
     course_id: strawberry.ID | None = None
     language: str | None = None
     has_seats: bool | None = strawberry.field(
-        default=None, description="true: scheduled sessions with a free seat; false: the rest."
+        default=None,
+        description="true: sessions that can still be booked (scheduled, not started, booking "
+        "deadline not passed, a seat free); false: every other session (full, closed, past or "
+        "cancelled).",
     )
     status: TrainingSessionStatus | None = None
 

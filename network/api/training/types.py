@@ -19,6 +19,7 @@ from network.db import utcnow
 from network.kit.errors import DomainError
 from network.kit.ids import to_global_id
 from network.kit.pagination import encode_cursor
+from network.kit.validation import LANGUAGES
 from network.training import service as training
 from network.training.enums import BookingStatus, CourseFormat, TrainingSessionStatus
 
@@ -34,9 +35,16 @@ class Course(Node):
     format: CourseFormat
     cpd_hours: float = strawberry.field(description="CPD hours a completed session gives.")
     cpd_certified: bool
+    accreditation: str | None = strawberry.field(
+        description="Who certifies the course for CPD, e.g. CPD Standards Office; null: none."
+    )
+    accreditation_reference: str | None = strawberry.field(
+        description="The provider's reference number with that body, printed on certificates."
+    )
     created_at: datetime
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
+    outcomes: strawberry.Private[dict[str, list[str]]]
 
     @classmethod
     def from_row(cls, row: Any) -> Course:
@@ -49,9 +57,33 @@ class Course(Node):
             format=row.format,
             cpd_hours=float(row.cpd_hours),
             cpd_certified=row.cpd_certified,
+            accreditation=row.accreditation,
+            accreditation_reference=row.accreditation_reference,
+            outcomes=dict(row.learning_outcomes or {}),
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+    @strawberry.field(
+        description="The learning outcomes in a language (en, cy, fr, es, de), or in English "
+        "when the course has none in it; English when no language is given."
+    )
+    def learning_outcomes(self, language: str | None = None) -> list[str]:
+        return self.outcomes.get(language or "en") or self.outcomes.get("en") or []
+
+    @strawberry.field(description="The learning outcomes of every language the course has.")
+    def learning_outcomes_by_language(self) -> list[LearningOutcomes]:
+        return [
+            LearningOutcomes(language=language, outcomes=list(self.outcomes[language]))
+            for language in LANGUAGES
+            if self.outcomes.get(language)
+        ]
+
+
+@strawberry.type(description="A course's learning outcomes in one language.")
+class LearningOutcomes:
+    language: str = strawberry.field(description="en, cy, fr, es or de.")
+    outcomes: list[str]
 
 
 CONTACT_PREFIX = "contact__"
@@ -159,6 +191,19 @@ class TrainingSession(Node):
         counts = await info.context.loaders.seat_counts.load(self.db_id)
         return int(counts.waiting)
 
+    @strawberry.field(
+        description="Bookings holding a seat, walk-ins included (as confirmedCount): may exceed "
+        "the capacity once walk-ins are marked attended or staff confirm over capacity."
+    )
+    async def seats_taken(self, info: AnyInfo) -> int:
+        counts = await info.context.loaders.seat_counts.load(self.db_id)
+        return int(counts.taken)
+
+    @strawberry.field(description="Whether more seats are taken than the capacity.")
+    async def over_capacity(self, info: AnyInfo) -> bool:
+        counts = await info.context.loaders.seat_counts.load(self.db_id)
+        return int(counts.taken) > self.capacity
+
     @strawberry.field(description="Seats still free (0 on a cancelled session).")
     async def seats_left(self, info: AnyInfo) -> int:
         if self.status is TrainingSessionStatus.CANCELLED:
@@ -211,6 +256,10 @@ class Booking(Node):
     cancelled_at: datetime | None
     cancellation_reason: str | None
     attendance_marked_at: datetime | None
+    walk_in: bool = strawberry.field(
+        description="Marked attended without holding a seat (from the waiting list, or not "
+        "booked at all)."
+    )
     db_id: strawberry.Private[uuid.UUID]
     session_id: strawberry.Private[uuid.UUID]
     contact_row: strawberry.Private[Any]
@@ -230,6 +279,7 @@ class Booking(Node):
             cancelled_at=row.cancelled_at,
             cancellation_reason=row.cancellation_reason,
             attendance_marked_at=row.attendance_marked_at,
+            walk_in=row.walk_in,
         )
 
     @strawberry.field(description="Who is booked.")

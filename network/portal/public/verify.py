@@ -37,6 +37,16 @@ def render_page(
     t = VERIFY_LABELS[language]
     values: dict[str, object] = {"status": "UNKNOWN"}
     if found is not None:
+        # Who provided and who certified the training, as printed (older certificates: none).
+        issuer = [
+            (t[key], value)
+            for key, value in (
+                ("provider", found.provider),
+                ("accreditation", found.accreditation),
+                ("accreditation_reference", found.accreditation_reference),
+            )
+            if value
+        ]
         values = {
             "status": found.status.value,
             "revoked_on": format_day(found.revoked_at, language) if found.revoked_at else None,
@@ -47,6 +57,7 @@ def render_page(
                 # An erased holder's name is gone: the page says it is withheld.
                 (t["holder"], found.holder_name or t["holder_withheld"]),
                 (t["course"], found.course_title),
+                *issuer,
                 (t["date"], found.session_date_text),  # stored in the holder's language
                 (t["cpd_hours"], str(found.cpd_hours)),
                 (t["issued"], format_day(found.issued_at, language)),

@@ -327,7 +327,7 @@ async def test_partner_books_only_its_own_contacts_and_sees_only_their_bookings(
     assert error_codes(cancel_foreign["data"]["cancelBooking"]) == [("bookingId", "NOT_FOUND")]
 
 
-async def test_attendance_only_after_the_start_and_only_on_seats(
+async def test_attendance_only_after_the_start_and_no_show_only_on_seats(
     gql: GraphQL, make: Factory, train: TrainingFactory, session: AsyncSession
 ) -> None:
     start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
@@ -351,12 +351,13 @@ async def test_attendance_only_after_the_start_and_only_on_seats(
     course_session.starts_at = start - timedelta(days=3)
     course_session.ends_at = start - timedelta(days=3) + timedelta(hours=3)
     await session.flush()
+    # A waitlisted booking holds no seat: it cannot be a no-show (it may be a walk-in).
     on_list = await gql(
         mark,
         {
             "input": {
                 "bookingIds": [gid("Booking", seated), gid("Booking", waiting)],
-                "attended": True,
+                "attended": False,
             }
         },
         token=token,
