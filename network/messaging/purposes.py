@@ -50,8 +50,10 @@ PURPOSES: dict[str, ConsentPurpose | str | None] = {
     "training_session_changed": TRANSACTIONAL,
     "training_session_cancelled": TRANSACTIONAL,
     "certificate_issued": TRANSACTIONAL,
+    "certificate_revoked": TRANSACTIONAL,
     "login_link": TRANSACTIONAL,
     "password_reset": TRANSACTIONAL,
+    "user_invitation": TRANSACTIONAL,
     "notice": CALLER_DECIDES,
 }
 
@@ -70,6 +72,7 @@ SECRET_CONTEXT_KEYS: dict[str, frozenset[str]] = {
     "training_reminder": frozenset({"unsubscribe_url"}),
     "login_link": frozenset({"login_url"}),
     "password_reset": frozenset({"reset_url"}),
+    "user_invitation": frozenset({"password_url"}),  # a partner user's first password
     "notice": frozenset({"action_url", "unsubscribe_url"}),  # the caller's link: unknown
 }
 PUBLIC_CONTEXT_KEYS: dict[str, frozenset[str]] = {
@@ -87,6 +90,8 @@ PUBLIC_CONTEXT_KEYS: dict[str, frozenset[str]] = {
     # The verification page is public by design (its link is printed on the PDF); the
     # download needs signing in.
     "certificate_issued": frozenset({"verify_url", "download_url"}),
+    "certificate_revoked": frozenset({"verify_url"}),
+    "user_invitation": frozenset({"sign_in_url"}),  # the sign-in page: needs signing in
 }
 LINK_KEY = re.compile(r"(_url|link|token)$")
 LINK_WITHHELD = "[link withheld]"

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from network.audit import service as audit
 from network.auth.policy import require_staff
 from network.auth.principal import Principal, PrincipalKind
-from network.kit.errors import Errors
+from network.kit.errors import Errors, NotFound
 from network.kit.loading import rows_by_id
 from network.kit.pagination import Page, keyset_page
+from network.kit.sentinel import UNSET
 from network.kit.validation import clean_country, clean_text
 from network.partners.models import Partner
 
@@ -90,11 +91,7 @@ async def create_partner(
         elif await find_partner_id(session, clean_slug) is not None:
             errors.add("slug", "DUPLICATE", f"A partner with slug '{clean_slug}' exists already.")
     clean_name = clean_text(errors, "name", name)
-    codes: list[str] = []
-    for index, code in enumerate(countries):
-        cleaned = clean_country(errors, f"countries[{index}]", code)
-        if cleaned and cleaned not in codes:
-            codes.append(cleaned)
+    codes = _clean_countries(errors, countries)
     errors.raise_if_any()
     assert clean_slug is not None and clean_name is not None
     partner = Partner(slug=clean_slug, name=clean_name, countries=codes)
@@ -109,3 +106,40 @@ async def create_partner(
         {"slug": clean_slug, "name": clean_name, "countries": codes},
     )
     return partner
+
+
+async def update_partner(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    partner_id: uuid.UUID | None,
+    name: Any = UNSET,
+    countries: Any = UNSET,
+) -> Partner:
+    """Change a regional partner's name or countries (staff only); the slug never changes,
+    since tokens, filters and links name the partner by it."""
+    require_staff(principal, "partnerId")
+    partner = None if partner_id is None else await session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound("partnerId", "partner")
+    errors = Errors()
+    changes: dict[str, Any] = {}
+    if name is not UNSET:
+        changes["name"] = clean_text(errors, "name", name)
+    if countries is not UNSET:
+        changes["countries"] = _clean_countries(errors, countries or [])
+    errors.raise_if_any()
+    await audit.apply_and_record(
+        session, principal, partner, changes, action="partner.updated", entity_type="Partner"
+    )
+    return partner
+
+
+def _clean_countries(errors: Errors, countries: Sequence[str]) -> list[str]:
+    """The countries as upper-case ISO codes, each once, in the order given."""
+    codes: list[str] = []
+    for index, code in enumerate(countries):
+        cleaned = clean_country(errors, f"countries[{index}]", code)
+        if cleaned and cleaned not in codes:
+            codes.append(cleaned)
+    return codes

@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from network.api.core.context import AnyInfo
-from network.api.core.mutations import UserError, run_mutation
+from network.api.core.ids import input_id
+from network.api.core.mutations import UserError, given, run_mutation
 from network.api.partners.types import Partner
 from network.partners import service as partners
 
@@ -19,6 +20,21 @@ class CreatePartnerInput:
 
 @strawberry.type
 class CreatePartnerPayload:
+    partner: Partner | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class UpdatePartnerInput:
+    partner_id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    countries: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="ISO 3166-1 alpha-2 codes (all of them)."
+    )
+
+
+@strawberry.type
+class UpdatePartnerPayload:
     partner: Partner | None
     user_errors: list[UserError]
 
@@ -37,5 +53,26 @@ class PartnersMutation:
             input=input,
         )
         return CreatePartnerPayload(
+            partner=Partner.from_row(result) if result else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Change a regional partner's name or countries (staff only; not its slug)."
+    )
+    async def update_partner(
+        self, info: AnyInfo, input: UpdatePartnerInput
+    ) -> UpdatePartnerPayload:
+        result, errors = await run_mutation(
+            info,
+            lambda s, p: partners.update_partner(
+                s,
+                p,
+                partner_id=input_id(input.partner_id, "Partner"),
+                name=given(input.name),
+                countries=given(input.countries),
+            ),
+            input=input,
+        )
+        return UpdatePartnerPayload(
             partner=Partner.from_row(result) if result else None, user_errors=errors
         )
