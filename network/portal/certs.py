@@ -21,8 +21,9 @@ from network.certificates import service as certificates
 from network.contacts import service as contacts
 from network.kit.errors import DomainError
 from network.members import service as members
-from network.portal.deps import PartnerReading, PortalDep, UserReading, area_router, path_id
+from network.portal.deps import ManagerReading, PortalDep, UserReading, area_router, path_id
 from network.portal.exits import NotFound, or_404
+from network.portal.scoping import partner_filter
 from network.portal.web import PAGE_SIZE
 
 MEMBER_CHOICES = 100  # the member filter's options (the most a page may hold): a partner has dozens
@@ -48,8 +49,9 @@ router = area_router()
 
 
 @router.get("/certificates")
-async def list_page(request: Request, portal: PortalDep, seen: PartnerReading) -> Response:
-    """A partner's certificates, filtered by session, member, text and year, with CPD hours."""
+async def list_page(request: Request, portal: PortalDep, seen: ManagerReading) -> Response:
+    """A partner's certificates (staff: every certificate, by partner), filtered by session,
+    member, text and year, with CPD hours."""
     params = request.query_params
     form = {k: params.get(k, "") for k in ("session", "member", "q", "year")}
     errors: dict[str, str] = {}
@@ -59,8 +61,13 @@ async def list_page(request: Request, portal: PortalDep, seen: PartnerReading) -
     year = _year(form["year"]) if form["year"].strip() else None
     if form["year"].strip() and year is None:
         errors["year"] = t["certs_bad_year"]
+    chosen = await partner_filter(seen, params.get("partner"))
     query = certificates.CertificateQuery(
-        session_id=session_id, member_id=member_id, year=year, search=form["q"] or None
+        session_id=session_id,
+        member_id=member_id,
+        year=year,
+        search=form["q"] or None,
+        partner_id=chosen.partner_id,
     )
     try:
         page = await certificates.list_certificates(
@@ -71,7 +78,7 @@ async def list_page(request: Request, portal: PortalDep, seen: PartnerReading) -
     total = await certificates.total_cpd_hours(session, principal, query)
     rows = list(page.rows)
     people = await contacts.get_contacts(session, principal, list({r.contact_id for r in rows}))
-    names = await _member_names(session, principal, people.values())
+    names = await _member_names(session, principal, people.values(), chosen.partner_id)
     listed: list[dict[str, Any]] = []
     for row in rows:
         person = people.get(row.contact_id)
@@ -100,17 +107,26 @@ async def list_page(request: Request, portal: PortalDep, seen: PartnerReading) -
         members=sorted(names.items(), key=lambda item: item[1]),
         form=form,
         errors=errors,
+        partner_filter=chosen,
         session_id=session_id,
         cursor=page.end_cursor if page.has_next_page else None,
     )
 
 
 async def _member_names(
-    session: AsyncSession, principal: Principal, people: Iterable[Any]
+    session: AsyncSession,
+    principal: Principal,
+    people: Iterable[Any],
+    partner_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, str]:
-    """The member filter's choices, plus the members of the listed holders beyond them."""
+    """The member filter's choices (of the chosen partner, for staff), plus the members of the
+    listed holders beyond them."""
     choices = await members.list_members(
-        session, principal, members.MemberQuery(), first=MEMBER_CHOICES, after=None
+        session,
+        principal,
+        members.MemberQuery(partner_id=partner_id),
+        first=MEMBER_CHOICES,
+        after=None,
     )
     names = {m.id: m.name for m in choices.rows}
     missing = [p.member_id for p in people if p.member_id is not None and p.member_id not in names]
@@ -130,8 +146,8 @@ async def download_pdf(certificate_id: str, seen: UserReading) -> Response:
 
 
 @router.get("/sessions/{session_id}/certificates.zip")
-async def download_zip(session_id: str, seen: PartnerReading) -> Response:
-    """A session's certificates (of the partner's contacts) as one ZIP."""
+async def download_zip(session_id: str, seen: ManagerReading) -> Response:
+    """A session's certificates (of the partner's contacts; staff: all of them) as one ZIP."""
     parsed = path_id(session_id)
     content = await certificates.session_zip(seen.session, seen.principal, parsed)
     return zip_response(parsed, or_404(content))

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal
 from network.kit.text import csv_bytes
-from network.portal.deps import PartnerReading, area_router, path_id
+from network.portal.deps import ManagerReading, area_router, path_id
 from network.portal.exits import or_404
 from network.portal.members import visible_cohort
 from network.portal.web import Reading
@@ -39,7 +39,7 @@ async def exported(seen: Reading, cohort_id: str, rows_of: RowsOf) -> tuple[Any,
 
 
 @router.get("/cohorts/{cohort_id}/contacts.csv")
-async def contacts_csv(cohort_id: str, seen: PartnerReading) -> Response:
+async def contacts_csv(cohort_id: str, seen: ManagerReading) -> Response:
     """The contacts of the cohort's members, archived ones included."""
     rows, cohort = await exported(seen, cohort_id, exports.cohort_contacts)
     t = seen.t
@@ -76,7 +76,7 @@ async def contacts_csv(cohort_id: str, seen: PartnerReading) -> Response:
 
 
 @router.get("/cohorts/{cohort_id}/bookings.csv")
-async def bookings_csv(cohort_id: str, seen: PartnerReading) -> Response:
+async def bookings_csv(cohort_id: str, seen: ManagerReading) -> Response:
     """The training bookings of the cohort's members' contacts."""
     rows, cohort = await exported(seen, cohort_id, exports.cohort_bookings)
     t = seen.t

@@ -27,7 +27,7 @@ from network.meetings import repository as meetings
 from network.meetings import service as meetings_service
 from network.meetings.formatting import format_span
 from network.members import service as members
-from network.portal.deps import PartnerForm, PartnerReading, PortalDep, area_router, path_id
+from network.portal.deps import ManagerForm, ManagerReading, PortalDep, area_router, path_id
 from network.portal.exits import NotFound
 from network.portal.web import PAGE_SIZE, Portal, Reading
 from network.programme import service as programme
@@ -347,7 +347,7 @@ async def meeting_again(
 
 @router.get("/cohorts/{cohort_id}/meetings/{meeting_id}")
 async def meeting_page(
-    request: Request, cohort_id: str, meeting_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, cohort_id: str, meeting_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """A meeting's page, with what was just saved (?saved=)."""
     saved = request.query_params.get("saved")
@@ -357,7 +357,7 @@ async def meeting_page(
 
 @router.post("/cohorts/{cohort_id}/meetings/{meeting_id}/reschedule")
 async def reschedule(
-    request: Request, cohort_id: str, meeting_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, cohort_id: str, meeting_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Move or change a meeting (the same service call as the API's rescheduleNetworkMeeting)."""
     async with portal.db() as session:
@@ -381,7 +381,7 @@ async def reschedule(
 
 @router.post("/cohorts/{cohort_id}/meetings/{meeting_id}/cancel")
 async def cancel(
-    request: Request, cohort_id: str, meeting_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, cohort_id: str, meeting_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Cancel a meeting, once confirmed (the same service call as cancelNetworkMeeting)."""
     async with portal.db() as session:
@@ -405,7 +405,7 @@ async def cancel(
 
 @router.post("/cohorts/{cohort_id}/meetings/{meeting_id}/rsvp")
 async def record_answer(
-    request: Request, cohort_id: str, meeting_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, cohort_id: str, meeting_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Record an invitee's answer for them (the same `rsvp` as the API)."""
     async with portal.db() as session:

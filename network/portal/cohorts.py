@@ -30,8 +30,8 @@ from network.portal.cohort_meetings import (
     written,
 )
 from network.portal.deps import (
-    PartnerForm,
-    PartnerReading,
+    ManagerForm,
+    ManagerReading,
     PortalDep,
     UserReading,
     area_router,
@@ -39,6 +39,7 @@ from network.portal.deps import (
 )
 from network.portal.exits import or_404
 from network.portal.members import visible_cohort
+from network.portal.scoping import partner_filter
 from network.portal.web import STEPS, Portal, Reading
 from network.programme import service as programme
 
@@ -56,14 +57,18 @@ router = area_router()
 @router.get("")
 @router.get("/")
 async def home(request: Request, portal: PortalDep, seen: UserReading) -> Response:
-    """The partner's cohorts, each with its step, progress and next meeting; a member
-    contact's home is their own training."""
+    """The partner's cohorts (staff: every cohort, by partner), each with its step, progress
+    and next meeting; a member contact's home is their own training."""
     session, principal = seen.session, seen.principal
-    if principal.kind is not PrincipalKind.PARTNER:
+    if principal.kind is PrincipalKind.MEMBER:
         return portal.redirect("/portal/training")
-    page = await programme.list_cohorts(
-        session, principal, programme.CohortQuery(), first=100, after=None
-    )
+    chosen = await partner_filter(seen, request.query_params.get("partner"))
+    query = programme.CohortQuery(partner_id=chosen.partner_id)
+    after = request.query_params.get("after")
+    try:
+        page = await programme.list_cohorts(session, principal, query, first=100, after=after)
+    except DomainError:  # a cursor that is not one of ours: start again
+        page = await programme.list_cohorts(session, principal, query, first=100, after=None)
     rows = list(page.rows)
     ids = [row.id for row in rows]
     member_ids = await programme.member_ids_of_cohorts(session, principal, ids)
@@ -92,7 +97,14 @@ async def home(request: Request, portal: PortalDep, seen: UserReading) -> Respon
                 else None,
             }
         )
-    return portal.render(request, seen.data, "home.html", cohorts=cards)
+    return portal.render(
+        request,
+        seen.data,
+        "home.html",
+        cohorts=cards,
+        partner_filter=chosen,
+        cursor=page.end_cursor if page.has_next_page else None,
+    )
 
 
 async def cohort_view(
@@ -175,7 +187,7 @@ async def cohort_again(
 
 @router.get("/cohorts/{cohort_id}")
 async def cohort_page(
-    request: Request, cohort_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, cohort_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """A cohort's page: its members' progress through the star and its meetings."""
     saved = request.query_params.get("saved")
@@ -188,7 +200,7 @@ async def cohort_page(
 
 @router.post("/cohorts/{cohort_id}/progress")
 async def record_progress(
-    request: Request, cohort_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, cohort_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Record where a member stands on a step (the same service call as the API)."""
     async with portal.db() as session:
@@ -234,7 +246,7 @@ async def record_progress(
 
 @router.post("/cohorts/{cohort_id}/meetings")
 async def schedule(
-    request: Request, cohort_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, cohort_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Schedule a network meeting of the cohort (the same service call as the API's
     scheduleNetworkMeeting); the meeting's own page is in cohort_meetings.py."""

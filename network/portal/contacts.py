@@ -20,7 +20,7 @@ from network.contacts import service as contacts
 from network.kit.errors import DomainError
 from network.kit.sentinel import UNSET
 from network.members import service as members
-from network.portal.deps import PartnerForm, PartnerReading, PortalDep, area_router, path_id
+from network.portal.deps import ManagerForm, ManagerReading, PortalDep, area_router, path_id
 from network.portal.exits import or_404
 from network.portal.i18n import CONTACT_LANGUAGES
 from network.portal.members import errors_of, member_view
@@ -159,7 +159,7 @@ async def visible_member(session: AsyncSession, principal: Principal, member_id:
 
 @router.get("/members/{member_id}/contacts/new")
 async def new_contact_page(
-    request: Request, member_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, member_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """The form adding a contact to a member."""
     member = await visible_member(seen.session, seen.principal, member_id)
@@ -170,7 +170,7 @@ async def new_contact_page(
 
 @router.post("/members/{member_id}/contacts/new")
 async def create_contact(
-    request: Request, member_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, member_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Add a contact to the member (the same use case as the API's createContact)."""
     async with portal.db() as session:
@@ -204,7 +204,7 @@ async def visible_contact(
 
 @router.get("/contacts/{contact_id}/edit")
 async def edit_contact_page(
-    request: Request, contact_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, contact_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """The form editing a contact, filled in with what is recorded."""
     contact, member = await visible_contact(seen.session, seen.principal, contact_id)
@@ -224,7 +224,7 @@ async def edit_contact_page(
 
 @router.post("/contacts/{contact_id}/edit")
 async def update_contact(
-    request: Request, contact_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, contact_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Save the edited contact (the same service call as the API's updateContact)."""
     async with portal.db() as session:
@@ -271,7 +271,7 @@ async def set_archived(
 
 @router.post("/contacts/{contact_id}/archive")
 async def archive_contact(
-    request: Request, contact_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, contact_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Archive a contact (the same use case as the API's archiveContact)."""
     return await set_archived(request, portal, seen, contact_id, True)
@@ -279,7 +279,7 @@ async def archive_contact(
 
 @router.post("/contacts/{contact_id}/restore")
 async def restore_contact(
-    request: Request, contact_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, contact_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Restore an archived contact (the API's archiveContact with archived false)."""
     return await set_archived(request, portal, seen, contact_id, False)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from network.kit.validation import LANGUAGES as CONTACT_LANGUAGE_CODES
 from network.portal.labels import (
+    admin,
     certs,
     cohorts,
     common,
     consent,
+    desk,
     mine,
     mydata,
     people,
+    register,
     signin,
     training,
 )
@@ -27,7 +30,20 @@ CONTACT_LANGUAGES = {
 assert tuple(CONTACT_LANGUAGES) == CONTACT_LANGUAGE_CODES
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "fr": "Français"}
 
-AREAS = (common, signin, cohorts, people, training, certs, mine, mydata, consent)
+AREAS = (
+    common,
+    signin,
+    cohorts,
+    people,
+    training,
+    certs,
+    mine,
+    mydata,
+    consent,
+    register,
+    desk,
+    admin,
+)
 
 
 def _merged() -> dict[str, dict[str, str]]:

@@ -20,9 +20,10 @@ from network.contacts import service as contacts
 from network.kit.errors import DomainError
 from network.kit.ids import parse_uuid
 from network.members import service as members
-from network.portal.deps import PartnerForm, PartnerReading, PortalDep, area_router, path_id
+from network.portal.deps import ManagerForm, ManagerReading, PortalDep, area_router, path_id
 from network.portal.exits import NotFound, or_404
 from network.portal.i18n import CONTACT_LANGUAGES
+from network.portal.scoping import partner_filter
 from network.portal.web import PAGE_SIZE, Portal, Reading
 from network.programme import service as programme
 from network.usecases import cohorts as cohort_cases
@@ -62,17 +63,20 @@ def saved_message(request: Request, t: dict[str, str]) -> str | None:
 
 
 @router.get("/members")
-async def members_list(request: Request, portal: PortalDep, seen: PartnerReading) -> Response:
-    """The partner's members, searched by name, country or cohort."""
+async def members_list(request: Request, portal: PortalDep, seen: ManagerReading) -> Response:
+    """The partner's members (staff: every member, by partner), searched by name, country or
+    cohort."""
     params = request.query_params
     search = params.get("q", "").strip()
     country = params.get("country", "").strip().upper()
     cohort_id = parse_uuid(params.get("cohort")) if params.get("cohort") else None
     session, principal = seen.session, seen.principal
+    chosen = await partner_filter(seen, params.get("partner"))
     query = members.MemberQuery(
         search=search or None,
         country=country if re.fullmatch(r"[A-Z]{2}", country) else None,
         cohort_id=cohort_id,
+        partner_id=chosen.partner_id,
     )
     if params.get("cohort") and cohort_id is None:
         query.cohort_id = uuid.UUID(int=0)  # a malformed cohort matches nothing
@@ -88,12 +92,17 @@ async def members_list(request: Request, portal: PortalDep, seen: PartnerReading
         session, principal, [row.id for row in rows], first=0
     )
     cohorts = await programme.list_cohorts(
-        session, principal, programme.CohortQuery(), first=100, after=None
+        session,
+        principal,
+        programme.CohortQuery(partner_id=chosen.partner_id),
+        first=100,
+        after=None,
     )
     return portal.render(
         request,
         seen.data,
         "people_members.html",
+        partner_filter=chosen,
         rows=rows,
         in_cohorts=in_cohorts,
         counts=counts,
@@ -151,7 +160,7 @@ async def member_view(
 
 @router.get("/members/{member_id}")
 async def member_page(
-    request: Request, member_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, member_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """A member's page, with what was just saved (?saved=)."""
     message = saved_message(request, seen.t)
@@ -214,7 +223,7 @@ async def cohort_members_view(
 
 @router.get("/cohorts/{cohort_id}/members")
 async def cohort_members_page(
-    request: Request, cohort_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, cohort_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """A cohort's members, with what was just added or removed (?saved=)."""
     message = saved_message(request, seen.t)
@@ -223,7 +232,7 @@ async def cohort_members_page(
 
 @router.post("/cohorts/{cohort_id}/members")
 async def add_cohort_member(
-    request: Request, cohort_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, cohort_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Add a member to the cohort: one already known, or a new one made on the way."""
     async with portal.db() as session:
@@ -282,7 +291,7 @@ async def cohort_and_member(
 
 @router.get("/cohorts/{cohort_id}/members/{member_id}/remove")
 async def remove_page(
-    request: Request, cohort_id: str, member_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, cohort_id: str, member_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """The page asking to confirm taking a member out of the cohort."""
     cohort, member = await cohort_and_member(seen.session, seen.principal, cohort_id, member_id)
@@ -293,7 +302,7 @@ async def remove_page(
 
 @router.post("/cohorts/{cohort_id}/members/{member_id}/remove")
 async def remove_member(
-    cohort_id: str, member_id: str, portal: PortalDep, seen: PartnerForm
+    cohort_id: str, member_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Take a member out of the cohort (the same use case as the API)."""
     async with portal.db() as session:

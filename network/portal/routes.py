@@ -15,15 +15,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from network.config import Settings
 from network.portal import (
+    admin_partners,
+    admin_users,
+    audit,
     certs,
     cohort_exports,
     cohort_meetings,
     cohorts,
     consent,
     contacts,
+    courses,
     members,
     mine,
     mydata,
+    outbox,
+    register,
+    session_forms,
     signin,
     training,
 )
@@ -44,11 +51,20 @@ AREAS: tuple[ModuleType, ...] = (
     members,
     contacts,
     cohort_exports,
+    # Before training: its /sessions/new must not be read as the session page of id "new".
+    session_forms,
     training,
+    courses,
+    register,
     certs,
     mine,
     mydata,
     consent,
+    # Staff only: partners, users, the outbox and the audit trail.
+    admin_partners,
+    admin_users,
+    outbox,
+    audit,
 )
 STYLESHEET = (HERE / "static" / "portal.css").read_bytes()
 

@@ -1,6 +1,8 @@
-"""Training for partners: upcoming and past sessions, booking contacts, cancelling bookings.
+"""Training for partners and staff: upcoming and past sessions, booking contacts, cancelling
+bookings. Staff see every session, with filters (network.portal.session_list), and a session's
+page links them to its register, edit and cancel pages (network.portal.session_forms).
 
-A face only: every page reads through the training services with the signed-in partner's
+A face only: every page reads through the training services with the signed-in user's
 Principal (the facade network.training.service), and every booking or cancellation is the
 service's own (book_training, cancel_booking), which locks the session row: the seat race is
 the service's to settle.
@@ -16,7 +18,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from network.auth.principal import Principal
+from network.auth.principal import Principal, PrincipalKind
 from network.certificates import service as certificates
 from network.contacts import service as contacts
 from network.db import utcnow
@@ -24,8 +26,9 @@ from network.kit.errors import DomainError
 from network.kit.pagination import MAX_PAGE_SIZE
 from network.meetings.formatting import format_span
 from network.members import service as members
-from network.portal.deps import PartnerForm, PartnerReading, PortalDep, area_router, path_id
+from network.portal.deps import ManagerForm, ManagerReading, PortalDep, area_router, path_id
 from network.portal.exits import NotFound, or_404
+from network.portal.session_list import staff_sessions
 from network.portal.web import PAGE_SIZE, Portal, Reading, parse_uuids
 from network.training import service as training
 from network.training.enums import BookingStatus, TrainingSessionStatus
@@ -34,6 +37,12 @@ from network.training.enums import BookingStatus, TrainingSessionStatus
 CONTACTS_SHOWN = MAX_PAGE_SIZE
 # A booking can be cancelled while it is live and the session has not started.
 CANCELLABLE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+# What staff just did to the session (?saved=, network.portal.session_forms), as its label.
+SESSION_SAVED = {
+    "new": "desk_session_added",
+    "edit": "desk_session_saved",
+    "cancelled": "desk_session_cancelled",
+}
 # The service's error codes that have a label of their own in every language.
 KNOWN_CODES = (
     "ALREADY_BOOKED",
@@ -62,9 +71,12 @@ router = area_router()
 
 
 @router.get("/sessions")
-async def sessions_page(request: Request, portal: PortalDep, seen: PartnerReading) -> Response:
-    """The sessions the partner may book onto, upcoming (soonest first) or past (?past=1)."""
+async def sessions_page(request: Request, portal: PortalDep, seen: ManagerReading) -> Response:
+    """The sessions the partner may book onto, upcoming (soonest first) or past (?past=1);
+    for staff, every session with its filters (network.portal.session_list)."""
     session, principal = seen.session, seen.principal
+    if principal.kind is PrincipalKind.STAFF:
+        return await staff_sessions(request, portal, seen)
     past = request.query_params.get("past") == "1"
     now = utcnow()
     query = training.SessionQuery(
@@ -245,6 +257,7 @@ async def session_view(
         errors=errors or {},
         results=results or [],
         message=message,
+        staff=principal.kind is PrincipalKind.STAFF,
     )
 
 
@@ -274,7 +287,7 @@ async def session_again(
 
 @router.get("/sessions/{session_id}")
 async def session_page(
-    request: Request, session_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, session_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """A session's page, with the bookings just made (?booked=) or cancelled (?cancelled=1)."""
     key = path_id(session_id)
@@ -287,6 +300,8 @@ async def session_page(
         message = seen.t["training_booked"]
     elif request.query_params.get("cancelled") == "1":
         message = seen.t["training_cancelled"]
+    elif request.query_params.get("saved") in SESSION_SAVED:
+        message = seen.t[SESSION_SAVED[request.query_params["saved"]]]
     return await session_view(request, portal, seen, key, results=results, message=message)
 
 
@@ -306,7 +321,7 @@ async def bookable(
 
 
 @router.post("/sessions/{session_id}/book")
-async def book(request: Request, session_id: str, portal: PortalDep, seen: PartnerForm) -> Response:
+async def book(request: Request, session_id: str, portal: PortalDep, seen: ManagerForm) -> Response:
     """Book the ticked contacts onto the session, each on its own: one refused (already
     booked, say) leaves the others booked and is shown next to that contact."""
     parsed = path_id(session_id)
@@ -415,7 +430,7 @@ async def cancel_view(
 
 @router.get("/sessions/{session_id}/bookings/{booking_id}/cancel")
 async def cancel_page(
-    request: Request, session_id: str, booking_id: str, portal: PortalDep, seen: PartnerReading
+    request: Request, session_id: str, booking_id: str, portal: PortalDep, seen: ManagerReading
 ) -> Response:
     """The page asking to confirm cancelling a booking."""
     return await cancel_view(request, portal, seen, session_id, booking_id)
@@ -423,7 +438,7 @@ async def cancel_page(
 
 @router.post("/sessions/{session_id}/bookings/{booking_id}/cancel")
 async def cancel(
-    request: Request, session_id: str, booking_id: str, portal: PortalDep, seen: PartnerForm
+    request: Request, session_id: str, booking_id: str, portal: PortalDep, seen: ManagerForm
 ) -> Response:
     """Cancel a booking (the same service call as the API's cancelBooking)."""
     async with portal.db() as session:

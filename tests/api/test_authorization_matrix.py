@@ -106,6 +106,7 @@ QUERIES: dict[str, Row] = {
     "trainingSession": row(OWN_LOOKUP, id="{upcoming}"),
     "bookings": row(LIST),
     "outboxMessages": row(STAFF_ONLY),
+    "users": row(STAFF_ONLY),
     "certificates": row(LIST),
     "cpdHoursByYear": row(signed_in("ALLOWED", "ALLOWED", "EMPTY", "ALLOWED"), contactId="{sian}"),
     "verifyCertificate": row(everyone("ALLOWED"), code="{code}"),
@@ -116,6 +117,17 @@ QUERIES: dict[str, Row] = {
 
 MUTATIONS: dict[str, Row] = {
     "createPartner": mutation(STAFF_ONLY, slug="gwynedd", name="Gwynedd", countries=["GB"]),
+    "updatePartner": mutation(STAFF_ONLY, partnerId="{partner_a}", name="Wales partner"),
+    "inviteUser": mutation(
+        STAFF_ONLY,
+        role="PARTNER",
+        partnerId="{partner_a}",
+        name="Nia Jones",
+        email="nia.jones@partner-a.example",
+    ),
+    "sendPasswordReset": mutation(STAFF_ONLY, userId="{user_a}"),
+    "endUserSessions": mutation(STAFF_ONLY, userId="{user_a}"),
+    "revokeApiToken": mutation(STAFF_ONLY, tokenId="{token_a}"),
     "createMember": mutation(
         OWNERS,
         name="Llanelli Town Council",
@@ -191,6 +203,11 @@ MUTATIONS: dict[str, Row] = {
     "bookTraining": mutation(OWNERS, sessionId="{upcoming}", contactId="{gareth}"),
     "cancelBooking": mutation(OWNERS, bookingId="{booking}"),
     "markAttendance": mutation(STAFF_ONLY, bookingIds=["{attended}"], attended=True),
+    "clearAttendance": mutation(STAFF_ONLY, bookingIds=["{attended}"], reason="Mix-up"),
+    "recordWalkIn": mutation(STAFF_ONLY, sessionId="{past}", contactId="{gareth}"),
+    "confirmBooking": mutation(STAFF_ONLY, bookingId="{waiting}", overCapacity=True),
+    "bookContacts": mutation(OWNERS, sessionId="{upcoming}", contactIds=["{gareth}"]),
+    "cancelTrainingSession": mutation(STAFF_ONLY, sessionId="{upcoming}", reason="Trainer unwell"),
     "retryOutboxMessage": mutation(STAFF_ONLY, id="{outbox}"),
     "requestLoginLink": mutation(everyone("ALLOWED"), email="{member_email}"),
     "issueCertificates": mutation(STAFF_ONLY, sessionId="{past}"),

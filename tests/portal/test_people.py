@@ -23,9 +23,8 @@ from network.kit.enums import Network, Role
 from network.members.models import Member
 from network.portal.web import PAGE_SIZE
 from network.programme.models import CohortMember
-from network.training import service as training
+from network.usecases import attendance, exports
 from network.usecases import contacts as contact_cases
-from network.usecases import exports
 from tests.support.config import PASSWORD
 from tests.support.database import StatementCounter
 from tests.support.factories import Factory
@@ -430,7 +429,7 @@ async def test_csv_exports_of_a_cohort(
         course, starts_at=(now - timedelta(days=2)).replace(microsecond=0), now=now - timedelta(10)
     )
     attended = await train.book(past, world["sian"], now=now - timedelta(days=9))
-    await training.mark_attendance(session, SYSTEM, booking_ids=[attended.id], attended=True)
+    await attendance.mark_attendance(session, SYSTEM, booking_ids=[attended.id], attended=True)
     issued = await certificates.issue_certificates(session, SYSTEM, session_id=past.id)
     full = await train.session_of(course, capacity=1, time_zone="Europe/Paris")
     await train.book(full, tricky)

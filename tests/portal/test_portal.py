@@ -175,15 +175,16 @@ async def test_anonymous_is_sent_to_sign_in(
         assert answer.headers["location"] == "/portal/login"
 
 
-async def test_staff_cannot_use_the_partner_portal(
+async def test_staff_sign_in_to_the_whole_network(
     client: httpx.AsyncClient, make: Factory, session: AsyncSession
 ) -> None:
     staff = await make.user(Role.STAFF)
     await auth.set_password(session, SYSTEM, staff.email, PASSWORD)
     await session.commit()
     answer = await sign_in(client, staff.email, PASSWORD)
-    assert answer.status_code == 403
-    assert "for partners" in answer.text
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/portal/"
+    assert 'href="/portal/partners"' in (await client.get("/portal/")).text  # the staff menu
 
 
 async def test_a_member_contact_lands_on_my_training(

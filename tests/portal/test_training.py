@@ -19,6 +19,7 @@ from network.portal.web import PAGE_SIZE
 from network.training import bookings as training_bookings
 from network.training.enums import BookingStatus
 from network.training.models import Booking
+from network.usecases import attendance
 from tests.support.config import PASSWORD
 from tests.support.database import StatementCounter
 from tests.support.factories import Factory
@@ -89,7 +90,7 @@ async def test_past_sessions_show_attendance(
     )
     came = await train.book(past, wales["contacts"][0], now=then)
     await train.book(past, wales["contacts"][1], now=then)
-    await training_bookings.mark_attendance(session, SYSTEM, booking_ids=[came.id], attended=True)
+    await attendance.mark_attendance(session, SYSTEM, booking_ids=[came.id], attended=True)
     await session.commit()
     await sign_in(client, wales["user"].email, PASSWORD)
 

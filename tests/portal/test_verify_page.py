@@ -101,6 +101,7 @@ async def test_each_status_in_english(
         ("Certificate number", valid.number),
         ("Holder", "Siân Ŵyn"),
         ("Course", "Map It"),
+        ("Training provider", "Governance International"),  # from the certificate's particulars
         ("Date", valid.session_date_text),
         ("CPD hours", "6.0"),
         ("Issued", "3 November 2026"),
@@ -178,6 +179,7 @@ async def test_welsh_and_french_by_lang_and_by_accept_language(
             ("Rhif y dystysgrif", certificate.number),
             ("Deiliad", "Siân Ŵyn"),
             ("Cwrs", "Map It"),
+            ("Darparwr hyfforddiant", "Governance International"),
             # The session's date is stored bilingual for a Welsh holder, and shown as stored.
             ("Dyddiad", certificate.session_date_text),
             ("Oriau DPP", "6.0"),

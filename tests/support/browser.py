@@ -20,6 +20,7 @@ PASSWORD = "portal-demo-password"
 WALES = "partner@wales.example"
 FRANCE = "partner@france.example"
 MEMBER = "gwenllian.ellis@ynysmon.example"
+STAFF = "staff@citizenpowered.example"  # the demo's liaison manager
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

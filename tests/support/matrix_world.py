@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth import service as auth
+from network.auth.models import ApiToken
 from network.auth.principal import SYSTEM
 from network.initiatives import service as initiatives
 from network.kit.enums import FourCo
@@ -55,6 +56,10 @@ async def build_matrix_world(session: AsyncSession) -> MatrixWorld:
     )
     assert outbox is not None and attended is not None
     tokens = {who: await auth.create_token(session, SYSTEM, w.emails[who]) for who in KINDS[1:]}
+    user_a = await auth.find_user(session, w.emails["partner A"])
+    assert user_a is not None
+    token_a = await session.scalar(select(ApiToken.id).where(ApiToken.user_id == user_a.id))
+    assert token_a is not None
     await session.commit()
     a_side = {
         "partner_a": gid("Partner", w.partner_a),
@@ -70,10 +75,13 @@ async def build_matrix_world(session: AsyncSession) -> MatrixWorld:
         "other_meeting": gid("NetworkMeeting", w.other_meeting),
         "upcoming": gid("TrainingSession", w.upcoming),
         "booking": gid("Booking", w.booking),
+        "waiting": gid("Booking", w.waiting),  # Gareth's, waitlisted on the full session
         "attended": to_global_id("Booking", attended),  # Siân's, on the past session
         "mine": gid("Certificate", w.mine),
         "theirs": gid("Certificate", w.theirs),
         "initiative": gid("Initiative", initiative),
+        "user_a": to_global_id("User", user_a.id),  # partner A's user, with an API token
+        "token_a": to_global_id("ApiToken", token_a),
     }
     b_side = {
         "partner_b": gid("Partner", w.partner_b),

@@ -2,7 +2,8 @@
 
 Partner A (Wales) has a cohort of two members with contacts, a member outside the cohort, an
 archived contact, two upcoming meetings of the cohort, an upcoming session reserved for one of
-its members with a booking, and a past session whose two attendees hold certificates. Partner B
+its members with a booking, an open session with one seat (Rhys's) and Gareth waiting, and a
+past session whose two attendees hold certificates. Partner B
 (France) has its own member, contact, cohort, meeting and certificate. A member contact (Siân,
 of partner A's member) is invited, booked and certified. Every user has PASSWORD: the member
 contact, staff, partner A, partner B, and a second user of partner A who has asked for a
@@ -50,7 +51,7 @@ class World:
     builth: Member  # partner A's, not in the cohort
     lyon: Member  # partner B's
     sian: Contact  # the member contact's own record: invited, booked, certified
-    gareth: Contact  # invited, not booked
+    gareth: Contact  # invited, waitlisted on `full` only
     rhys: Contact  # certified with Siân
     archived: Contact  # an archived contact of Aberdare
     helene: Contact  # partner B's
@@ -61,6 +62,8 @@ class World:
     meeting_b: NetworkMeeting
     upcoming: TrainingSession  # reserved for Aberdare; Siân is booked
     booking: Booking  # Siân's on `upcoming`
+    full: TrainingSession  # open to all, one seat: Rhys holds it, Gareth waits (the register)
+    waiting: Booking  # Gareth's on `full`, waitlisted
     past: TrainingSession  # Siân and Rhys attended
     mine: Certificate  # Siân's
     theirs: Certificate  # Rhys's
@@ -106,6 +109,9 @@ async def build_world(session: AsyncSession, make: Factory) -> World:
     starts = (utcnow() + timedelta(days=30)).replace(microsecond=0)
     training = await train.session_of(capacity=5, starts_at=starts, reserved_member_id=aberdare.id)
     booking = await train.book(training, sian)
+    full = await train.session_of(capacity=1, starts_at=starts + timedelta(days=1))
+    await train.book(full, rhys)
+    waiting = await train.book(full, gareth)
     past = await attended.session_with([sian, rhys], title=f"Map It {uuid.uuid4().hex[:6]}")
     mine, theirs = sorted(
         await certificates.issue_certificates(session, SYSTEM, session_id=past.id),
@@ -154,6 +160,8 @@ async def build_world(session: AsyncSession, make: Factory) -> World:
         meeting_b=meeting_b,
         upcoming=training,
         booking=booking,
+        full=full,
+        waiting=waiting,
         past=past,
         mine=mine,
         theirs=theirs,
