@@ -19,7 +19,8 @@ staff=$($BIN/network tokens create --email staff@citizenpowered.example)
 wales=$($BIN/network tokens create --email partner@wales.example)
 france=$($BIN/network tokens create --email partner@france.example)
 PORTAL_PASSWORD=${PORTAL_PASSWORD:-demo-portal-password}
-for email in partner@wales.example partner@france.example gwenllian.ellis@ynysmon.example; do
+for email in staff@citizenpowered.example partner@wales.example partner@france.example \
+  gwenllian.ellis@ynysmon.example; do
   printf '%s\n' "$PORTAL_PASSWORD" | $BIN/network users set-password --email "$email" >/dev/null
 done
 
@@ -51,7 +52,8 @@ cat <<TXT
   Mail sink:  smtp://$SMTP_HOST:$SMTP_PORT, messages saved in var/mail/
   Logs:       var/log/api.log, var/log/worker.log (JSON lines, README "Logs")
 
-  Partner portal: $BASE_URL/portal/login
+  Portal: $BASE_URL/portal/login
+    liaison manager (staff)   staff@citizenpowered.example / $PORTAL_PASSWORD
     partner in Wales          partner@wales.example / $PORTAL_PASSWORD
     partner in France         partner@france.example / $PORTAL_PASSWORD
     member contact (My training) gwenllian.ellis@ynysmon.example / $PORTAL_PASSWORD

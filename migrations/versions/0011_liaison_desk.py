@@ -9,6 +9,11 @@
 - certificates.particulars: what else the certificate certifies, as issued (provider,
   accreditation, trainer, format, learning outcomes, the holder's organisation, signatory),
   so a reissue prints the same record.
+- certificates: a booking holds at most one VALID certificate (was: one not SUPERSEDED), so
+  attendance corrected to NO_SHOW (the certificate REVOKED) and then back to ATTENDED can earn
+  a new certificate while the revoked one stays on the record.
+- users.contact_id: unique where set (a contact has at most one login). The upgrade stops
+  with a message naming the contacts if some already have two.
 
 Revision ID: 0011
 Revises: 0010
@@ -28,6 +33,38 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.execute(
+        """
+        DO $$
+        DECLARE doubled text;
+        BEGIN
+          SELECT string_agg(contact_id::text, ', ') INTO doubled FROM (
+            SELECT contact_id FROM users WHERE contact_id IS NOT NULL
+            GROUP BY contact_id HAVING count(*) > 1
+          ) AS d;
+          IF doubled IS NOT NULL THEN
+            RAISE EXCEPTION 'these contacts have more than one login: %; deactivate and '
+              'delete the extra users before upgrading', doubled;
+          END IF;
+        END $$;
+        """
+    )
+    op.drop_index("ix_users_contact_id", table_name="users")
+    op.create_index(
+        "uq_users_contact_id",
+        "users",
+        ["contact_id"],
+        unique=True,
+        postgresql_where=sa.text("contact_id IS NOT NULL"),
+    )
+    op.drop_index("uq_certificates_booking_current", table_name="certificates")
+    op.create_index(
+        "uq_certificates_booking_valid",
+        "certificates",
+        ["booking_id"],
+        unique=True,
+        postgresql_where=sa.text("status = 'VALID'"),
+    )
     op.add_column("courses", sa.Column("accreditation", sa.String(length=200), nullable=True))
     op.add_column(
         "courses", sa.Column("accreditation_reference", sa.String(length=100), nullable=True)
@@ -57,6 +94,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("uq_certificates_booking_valid", table_name="certificates")
+    op.create_index(
+        "uq_certificates_booking_current",
+        "certificates",
+        ["booking_id"],
+        unique=True,
+        postgresql_where=sa.text("status <> 'SUPERSEDED'"),
+    )
+    op.drop_index("uq_users_contact_id", table_name="users")
+    op.create_index("ix_users_contact_id", "users", ["contact_id"])
     op.drop_column("certificates", "particulars")
     op.drop_column("bookings", "walk_in")
     op.drop_column("courses", "learning_outcomes")

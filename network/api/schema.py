@@ -17,6 +17,7 @@ from strawberry.extensions import (
 from network.api.audit.queries import AuditQuery
 from network.api.auth.mutations import AuthMutation
 from network.api.auth.queries import AuthQuery
+from network.api.auth.types import user_node
 from network.api.certificates.mutations import CertificatesMutation
 from network.api.certificates.queries import CertificatesQuery
 from network.api.certificates.types import certificate_node
@@ -80,6 +81,7 @@ NODE_RESOLVERS: Mapping[str, NodeResolver] = {
     "Initiative": initiative_node,
     "OutboxMessage": outbox_message_node,
     "PersonalDataExport": export_node,
+    "User": user_node,
 }
 
 

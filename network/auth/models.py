@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from network.db import Base, created_at_column, uuid_pk
@@ -30,6 +30,15 @@ class User(Base):
     """Someone who can sign in: staff, a partner's user, or a member contact."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # A contact has at most one login (two would each act as that contact).
+        Index(
+            "uq_users_contact_id",
+            "contact_id",
+            unique=True,
+            postgresql_where=text("contact_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     email: Mapped[str] = mapped_column(
@@ -45,7 +54,7 @@ class User(Base):
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
     contact_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+        ForeignKey("contacts.id", ondelete="CASCADE")
     )
     password_hash: Mapped[str | None] = mapped_column(
         String(255), info=personal(Category.ACCOUNT, _ACCOUNT, _USER_KEPT)

@@ -37,16 +37,18 @@ class Certificate(Base):
 
     The snapshot columns (holder, course, dates, hours, language) and the PDF with its SHA-256
     are what was certified; later edits to the contact or course do not reach them. A booking
-    holds at most one certificate that is not superseded.
+    holds at most one VALID certificate.
     """
 
     __tablename__ = "certificates"
     __table_args__ = (
+        # A booking holds at most one VALID certificate: a revoked one stays on the record
+        # (its verify page says REVOKED), and attendance confirmed again may earn a new one.
         Index(
-            "uq_certificates_booking_current",
+            "uq_certificates_booking_valid",
             "booking_id",
             unique=True,
-            postgresql_where=text("status <> 'SUPERSEDED'"),
+            postgresql_where=text("status = 'VALID'"),
         ),
         Index("ix_certificates_session_sort", "session_id", "number"),
         Index("ix_certificates_contact", "contact_id"),

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from network.api.core.budget import KEY_PREFIX as COST_KEY_PREFIX
 from network.app import create_app
 from network.config import Settings
+from network.kit.ratelimit import rate_key
 from tests.support.config import REDIS_URL, TEST_DATABASE_URL
 from tests.support.factories import Factory
 
@@ -45,14 +46,15 @@ async def _empty_test_queue() -> AsyncIterator[None]:
 
 @pytest.fixture(autouse=True)
 async def _fresh_email_ask_limits() -> None:
-    """Counters of emails asked for without signing in (network.kit.ratelimit) and the GraphQL
-    cost budgets (network.api.core.budget) live in Redis and outlive a test's transaction:
-    every test starts from none."""
+    """Counters of emails asked for without signing in and of verification lookups
+    (network.kit.ratelimit) and the GraphQL cost budgets (network.api.core.budget) live in
+    Redis and outlive a test's transaction: every test starts from none."""
     redis = Redis.from_url(REDIS_URL)
     try:
         keys = [key async for key in redis.scan_iter("asks:*")]
         keys += [key async for key in redis.scan_iter(f"{COST_KEY_PREFIX}*")]
         keys += [key async for key in redis.scan_iter("signin:*")]  # network.auth.throttle
+        keys += [key async for key in redis.scan_iter(rate_key("*"))]  # verification lookups
         if keys:
             await redis.delete(*keys)
     finally:

@@ -113,3 +113,13 @@ async def users_of_rows(info: AnyInfo, rows: Sequence[Any], *path: str) -> list[
             info.context.session, info.context.require_principal(), [r.id for r in rows]
         )
     return [User.from_row(row, tokens.get(row.id, ())) for row in rows]
+
+
+async def user_node(info: AnyInfo, raw_id: uuid.UUID) -> User | None:
+    """A user by id, with their tokens, for staff (for `node(id:)`); None for everyone else."""
+    principal = info.context.principal
+    row = (await user_admin.get_users(info.context.session, principal, [raw_id])).get(raw_id)
+    if row is None:
+        return None
+    tokens = await user_admin.user_tokens(info.context.session, principal, [row.id])
+    return User.from_row(row, tokens.get(row.id, ()))

@@ -220,3 +220,18 @@ async def test_partners_and_members_may_not_administer_users(
     body = await gql(USERS, {}, token=own)
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_user_is_a_node_for_staff_only(gql: GraphQL, make: Factory) -> None:
+    partner = await make.partner("node-partner")
+    user = await make.user(Role.PARTNER, partner=partner, email="node.user@wales.example")
+    await make.token_for(user)
+    query = "query($id: ID!) { node(id: $id) { ... on User { email apiTokens { prefix } } } }"
+    variables = {"id": to_global_id("User", user.id)}
+    seen = await gql(query, variables, token=await make.token(Role.STAFF))
+    node = seen["data"]["node"]
+    assert node["email"] == "node.user@wales.example"
+    assert len(node["apiTokens"]) == 1
+    for other in (Role.PARTNER,):
+        hidden = await gql(query, variables, token=await make.token(other, partner=partner))
+        assert hidden == {"data": {"node": None}}
