@@ -177,20 +177,23 @@ async def create_user(
     role: Role,
     partner_slug: str | None = None,
     contact_email: str | None = None,
+    contact_id: uuid.UUID | None = None,
 ) -> User:
-    """Create a login: staff, a partner's user (needs the partner) or a member (needs a contact)."""
+    """Create a login: staff, a partner's user (needs the partner) or a member (needs a contact).
+
+    A member user's contact is `contact_id` when given (an invitation names the contact), else
+    the one live contact whose email is `contact_email` or the user's (the CLI's way)."""
     require_staff(principal, "email")
     errors = Errors()
     clean_mail = clean_email(errors, "email", email)
     clean_name = clean_text(errors, "name", name)
-    if clean_mail and await find_user(session, clean_mail):
-        errors.add("email", "DUPLICATE", "A user with this email exists already.")
     partner_id: uuid.UUID | None = None
-    contact_id: uuid.UUID | None = None
     if role is not Role.PARTNER and partner_slug:
         errors.add("partner", "NOT_ALLOWED", "Only a partner user belongs to a partner.")
     if role is not Role.MEMBER and contact_email:
         errors.add("contactEmail", "NOT_ALLOWED", "Only a member user is tied to a contact.")
+    if role is not Role.MEMBER and contact_id is not None:
+        errors.add("contactId", "NOT_ALLOWED", "Only a member user is tied to a contact.")
     if role is Role.PARTNER:
         if not partner_slug:
             errors.add("partner", "REQUIRED", "A partner user needs --partner SLUG.")
@@ -198,7 +201,12 @@ async def create_user(
             partner_id = await find_partner_id(session, partner_slug.strip().lower())
             if partner_id is None:
                 errors.add("partner", "NOT_FOUND", f"No partner with slug '{partner_slug}'.")
-    if role is Role.MEMBER:
+    if role is Role.MEMBER and contact_id is not None:
+        live = select(Contact.id).where(Contact.id == contact_id, Contact.archived_at.is_(None))
+        if await session.scalar(live) is None:
+            errors.add("contactId", "NOT_FOUND", "No live contact with this id.")
+            contact_id = None
+    elif role is Role.MEMBER:
         wanted = lookup_email(contact_email or clean_mail or "")
         contact_ids = (
             await session.scalars(
@@ -213,6 +221,10 @@ async def create_user(
             )
         else:
             contact_id = contact_ids[0]
+    if contact_id is not None and await _contact_has_login(session, contact_id):
+        errors.add("contactId", "DUPLICATE", "This contact has a login already.")
+    elif clean_mail and await find_user(session, clean_mail):
+        errors.add("email", "DUPLICATE", "A user with this email exists already.")
     errors.raise_if_any()
     assert clean_mail is not None and clean_name is not None
     user = User(
@@ -229,6 +241,15 @@ async def create_user(
         {"email": clean_mail, "role": role, "partner_id": partner_id},
     )
     return user
+
+
+async def _contact_has_login(session: AsyncSession, contact_id: uuid.UUID) -> bool:
+    """Whether the contact has a login already, asked under a lock on the contact's row held
+    to the end of the transaction: two logins made for one contact at once take turns, and
+    the second sees the first (uq_users_contact_id stays the last word)."""
+    locked = select(Contact.id).where(Contact.id == contact_id).with_for_update(key_share=True)
+    await session.execute(locked)
+    return await session.scalar(select(User.id).where(User.contact_id == contact_id)) is not None
 
 
 async def create_token(session: AsyncSession, principal: Principal, email: str) -> str:

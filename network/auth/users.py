@@ -29,6 +29,7 @@ from network.auth.service import PORTAL_LANGUAGES, create_user, hash_token
 from network.config import get_settings
 from network.contacts.models import Contact
 from network.db import utcnow
+from network.kit.emails import lookup_email
 from network.kit.enums import Role
 from network.kit.errors import DomainError, Errors, NotFound
 from network.kit.loading import rows_by_id
@@ -142,14 +143,14 @@ async def invite_user(
     contact_id: uuid.UUID | None = None,
     language: str | None = None,
 ) -> User:
-    """Invite a partner user (needs the partner) or a member contact (needs the contact; its
-    email by default) to the portal (staff only): the user is created and owed an invitation
-    email, a link to choose a password (partner users) or the sign-in page (member contacts)."""
+    """Invite a partner user (needs the partner) or a member contact (needs the contact; the
+    email, if given, must be the contact's own) to the portal (staff only): the user is
+    created and owed an invitation email, a link to choose a password (partner users) or the
+    sign-in page (member contacts)."""
     require_staff(principal, "email")
     errors = Errors()
     lang = clean_language(errors, "language", language) if language else None
     partner_slug: str | None = None
-    contact_email: str | None = None
     if role is Role.STAFF:
         errors.add("role", "NOT_ALLOWED", "Invite a partner user or a member contact.")
     if role is Role.PARTNER:
@@ -169,12 +170,12 @@ async def invite_user(
             code = "REQUIRED" if contact_id is None else "NOT_FOUND"
             errors.add("contactId", code, "Choose a contact who is not archived.")
         else:
-            contact_email = contact.email
-            email = email if email and email.strip() else contact.email
+            # A member signs in with links sent to the contact's own address, and no other.
+            if email and email.strip() and lookup_email(email) != lookup_email(contact.email):
+                errors.add("email", "NOT_CONTACT_EMAIL", "Use the contact's own email.")
+            email = contact.email
             name = name if name and name.strip() else f"{contact.first_name} {contact.last_name}"
             lang = lang or contact.language
-            if await session.scalar(select(User.id).where(User.contact_id == contact.id)):
-                errors.add("contactId", "DUPLICATE", "This contact has a login already.")
     errors.raise_if_any()
     user = await create_user(
         session,
@@ -183,11 +184,8 @@ async def invite_user(
         name=name,
         role=role,
         partner_slug=partner_slug,
-        contact_email=contact_email,
+        contact_id=contact_id if role is Role.MEMBER else None,
     )
-    if user.contact_id is not None and user.contact_id != contact_id:
-        # The one live contact with this address is another one than the contact chosen.
-        raise DomainError.one("email", "NOT_CONTACT_EMAIL", "Use the contact's own email.")
     if lang in PORTAL_LANGUAGES:
         user.language = lang
     context: dict[str, Any] = {
@@ -226,10 +224,15 @@ async def _user(session: AsyncSession, user_id: uuid.UUID | None, field: str = "
 async def send_password_reset(
     session: AsyncSession, principal: Principal, *, user_id: uuid.UUID | None
 ) -> User:
-    """Email an active user a one-time link to choose a new password (staff only); their
-    password stays as it is until they use it."""
+    """Email an active partner or member user a one-time link to choose a new password (staff
+    only; staff passwords are set with the CLI); their password stays as it is until they use
+    it."""
     require_staff(principal, "userId")
     user = await _user(session, user_id)
+    if user.role is Role.STAFF:
+        # As the self-service reset, which serves partner users and members only.
+        message = "Staff passwords are set with `network users set-password`."
+        raise DomainError.one("userId", "NOT_ALLOWED", message)
     if not user.is_active:
         raise DomainError.one("userId", "INACTIVE", "This user may not sign in.")
     link, token = await _issue_reset_link(session, user, RESET_LIFETIME)

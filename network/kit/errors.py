@@ -67,6 +67,7 @@ UNIQUE_CONSTRAINT_FIELDS = {
     "uq_partners_slug": "slug",
     "uq_contacts_member_email_live": "email",
     "uq_users_email": "email",
+    "uq_users_contact_id": "contactId",
     "uq_step_progress_cohort_id_member_id_step": "step",
     "uq_bookings_session_contact_live": "contactId",
     "uq_meeting_invitations_meeting_id_contact_id": "contactId",

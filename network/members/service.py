@@ -160,18 +160,27 @@ async def create_member(
     partner_slug: str | None = None,
     region: str | None = None,
     membership_status: MembershipStatus | None = None,
+    for_partner_id: uuid.UUID | None = None,
 ) -> Member:
     """Create a member organisation (staff; a partner user creates members assigned to it,
-    in one of its partnership's countries)."""
+    in one of its partnership's countries).
+
+    `for_partner_id`: the member is made for this partner (a cohort's, when staff add a new
+    member to it): assigned to it and, as when its own users create one, in one of its
+    countries. A partner user may name only its own partner."""
     require_manager(principal, "name")
     errors = Errors()
     clean_name = clean_text(errors, "name", name)
     clean_code = clean_country(errors, "country", country)
-    _within(errors, await _partner_countries(session, principal), clean_code, new=True)
+    if for_partner_id is None:
+        _within(errors, await _partner_countries(session, principal), clean_code, new=True)
     clean_region = clean_text(errors, "region", region, required=False)
     if network is None:
         errors.add("network", "REQUIRED", "A network is required.")
-    partner_id = await _partner_for(session, principal, errors, partner_slug)
+    if for_partner_id is None:
+        partner_id = await _partner_for(session, principal, errors, partner_slug)
+    else:
+        partner_id = await _for_partner(session, principal, errors, for_partner_id, clean_code)
     errors.raise_if_any()
     assert clean_name is not None and clean_code is not None and network is not None
     member = Member(
@@ -199,6 +208,34 @@ async def create_member(
         },
     )
     return member
+
+
+async def _for_partner(
+    session: AsyncSession,
+    principal: Principal,
+    errors: Errors,
+    partner_id: uuid.UUID,
+    country: str | None,
+) -> uuid.UUID | None:
+    """The partner a member is made for, if the principal may (staff: any; a partner user:
+    itself), with the country checked against the partner's countries."""
+    if principal.kind is PrincipalKind.PARTNER and partner_id != principal.partner_id:
+        errors.add("partnerId", "NOT_FOUND", "No such partner.")
+        return None
+    countries = await session.scalar(select(Partner.countries).where(Partner.id == partner_id))
+    if countries is None:
+        errors.add("partnerId", "NOT_FOUND", "No such partner.")
+        return None
+    if principal.kind is PrincipalKind.PARTNER:
+        _within(errors, list(countries), country, new=True)
+    elif country is not None and country not in countries:
+        covered = ", ".join(countries) or "none"
+        errors.add(
+            "country",
+            "OUTSIDE_PARTNER_COUNTRIES",
+            f"{country} is not one of the partner's countries ({covered}).",
+        )
+    return partner_id
 
 
 async def _in_cohorts_of_another_network(

@@ -10,13 +10,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth import users as user_admin
 from network.auth.principal import Principal
 from network.contacts import service as contacts
 from network.kit.enums import Role
-from network.kit.errors import DomainError
+from network.kit.errors import DomainError, duplicate_error
 from network.kit.ids import parse_uuid
 from network.partners import service as partners
 from network.portal.deps import PortalDep, StaffForm, StaffReading, area_router, path_id
@@ -159,6 +160,13 @@ async def invite(request: Request, portal: PortalDep, seen: StaffForm) -> Respon
             return portal.redirect(f"/portal/users/{user.id}?saved=invited")
         except DomainError as exc:
             errors.update(portal.field_errors(exc, INVITE_FIELDS))
+        except IntegrityError as exc:
+            # Another invitation of the same contact or address won the race (rolled back).
+            cause = getattr(exc.orig, "__cause__", None)
+            duplicate = duplicate_error(getattr(cause, "constraint_name", None))
+            if duplicate is None:
+                raise
+            errors.update(portal.field_errors(duplicate, INVITE_FIELDS))
     async with portal.again(seen) as fresh:
         return await _invite_page(request, portal, fresh, form, errors)
 
@@ -212,6 +220,8 @@ async def user_view(
         live=live,
         tokens=tokens,
         is_me=user.id == principal.user_id,
+        # Staff passwords are set with the CLI (the service refuses their reset too).
+        may_reset=user.role is not Role.STAFF,
         message=message,
         errors=errors or {},
     )

@@ -37,6 +37,7 @@ MEMBER_FIELDS = {
     "cohortId": "member",
     "network": "new_name",
     "partnerSlug": "new_name",
+    "partnerId": "new_name",
 }
 MAX_CONTACTS = 100  # shown on a member's page; more follow on the next page
 MAX_CANDIDATES = 100  # members offered in the "add a member" list
@@ -253,6 +254,7 @@ async def add_cohort_member(
                         name=form.get("new_name", ""),
                         network=cohort.network,
                         country=form.get("new_country", ""),
+                        for_partner_id=cohort.partner_id,
                     )
                     member_id = made.id
                 await cohort_cases.add_cohort_member(

@@ -16,10 +16,12 @@ from network.auth import service as auth
 from network.auth.models import ApiToken, PortalSignIn, User
 from network.auth.principal import SYSTEM
 from network.kit.enums import Network, Role
+from network.members.models import Member
 from network.messaging.models import OutboxMessage, OutboxStatus
 from network.messaging.service import queue_email
 from network.partners.models import Partner
 from network.portal.web import PAGE_SIZE
+from network.programme.models import Cohort, CohortMember
 from tests.support.config import PASSWORD
 from tests.support.factories import Factory
 from tests.support.portal import csrf_of, page_token, sign_in
@@ -398,3 +400,75 @@ async def test_the_audit_trail_reads_as_sentences_for_staff_only(
     assert (await client.get(f"/portal/audit/contact/{gareth.id}")).status_code == 404
     shown = await client.get(f"/portal/members/{gareth.member_id}")
     assert shown.status_code == 200 and "/portal/audit/" not in shown.text
+
+
+# -- staff on a partner's pages ---------------------------------------------------------------
+
+
+async def test_staff_add_a_new_member_to_a_cohort_for_the_cohorts_partner(
+    client: httpx.AsyncClient, make: Factory, session: AsyncSession
+) -> None:
+    w = await network_of_two(make, session)
+    wales_id = w["wales"].id
+    cohort_id = await session.scalar(select(Cohort.id).where(Cohort.partner_id == wales_id))
+    await signed_in_as(client, w["staff"])
+    url = f"/portal/cohorts/{cohort_id}/members"
+    token = csrf_of((await client.get(url)).text)
+    named = select(Member).where(Member.name == "Newport Council")
+    # The cohort's partner works in GB only: a member elsewhere is refused, as for its users.
+    abroad = await client.post(
+        url, data={"csrf": token, "mode": "new", "new_name": "Newport Council", "new_country": "FR"}
+    )
+    assert abroad.status_code == 422 and 'id="new_country-error"' in abroad.text
+    assert (await session.scalars(named)).all() == []
+    made = await client.post(
+        url, data={"csrf": token, "mode": "new", "new_name": "Newport Council", "new_country": "GB"}
+    )
+    assert made.status_code == 303
+    session.expire_all()
+    newport = (await session.scalars(named)).one()
+    assert (newport.partner_id, newport.country) == (wales_id, "GB")
+    in_cohort = select(CohortMember.member_id).where(CohortMember.cohort_id == cohort_id)
+    assert newport.id in (await session.scalars(in_cohort)).all()
+
+
+async def test_inviting_a_contact_whose_address_another_member_shares(
+    client: httpx.AsyncClient, make: Factory, session: AsyncSession
+) -> None:
+    w = await network_of_two(make, session)
+    lyon = (await session.scalars(select(Member).where(Member.name == "Ville de Lyon"))).one()
+    await make.contact(lyon, "gareth@aberdare.example", first_name="Gareth")
+    await session.commit()
+    await signed_in_as(client, w["staff"])
+    gareth = str(w["gareth"].id)
+    other = await post(
+        client,
+        "/portal/users/invite",
+        {"role": "MEMBER", "contact": gareth, "email": "gareth@gmail.example"},
+    )
+    assert other.status_code == 422 and 'id="email-error"' in other.text
+    assert 'value="gareth@gmail.example"' in other.text
+    assert await auth.find_user(session, "gareth@aberdare.example") is None
+    answer = await post(client, "/portal/users/invite", {"role": "MEMBER", "contact": gareth})
+    assert answer.status_code == 303
+    user = await auth.find_user(session, "gareth@aberdare.example")
+    assert user is not None and user.contact_id == w["gareth"].id
+    again = await post(client, "/portal/users/invite", {"role": "MEMBER", "contact": gareth})
+    assert again.status_code == 422 and 'id="contact-error"' in again.text
+
+
+async def test_a_staff_users_page_offers_no_password_reset(
+    client: httpx.AsyncClient, make: Factory, session: AsyncSession
+) -> None:
+    w = await network_of_two(make, session)
+    colleague = await make.user(Role.STAFF)
+    await session.commit()
+    await signed_in_as(client, w["staff"])
+    page = (await client.get(f"/portal/users/{colleague.id}")).text
+    assert "/password-reset" not in page
+    assert "/password-reset" in (await client.get(f"/portal/users/{w['a'].id}")).text
+    refused = await post(client, f"/portal/users/{colleague.id}/password-reset", {})
+    assert refused.status_code == 422
+    assert "network users set-password" in refused.text
+    sent = select(OutboxMessage).where(OutboxMessage.template == "password_reset")
+    assert (await session.scalars(sent)).all() == []

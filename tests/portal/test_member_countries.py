@@ -34,9 +34,9 @@ async def test_a_new_member_outside_the_partners_countries_is_a_form_error(
     before = await snapshot(session)
 
     for country, language, text in (
-        ("de", "en", "Not one of your partnership&#39;s countries."),
-        ("GB", "cy", "Nid yw&#39;n un o wledydd eich partneriaeth."),
-        ("IT", "fr", "Hors des pays de votre partenariat."),
+        ("de", "en", "Not one of the partner&#39;s countries."),
+        ("GB", "cy", "Nid yw&#39;n un o wledydd y partner."),
+        ("IT", "fr", "Hors des pays du partenaire."),
     ):
         refused = await client.post(
             f"{url}?lang={language}",

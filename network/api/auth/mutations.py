@@ -34,7 +34,11 @@ class RequestLoginLinkPayload:
 @strawberry.input
 class InviteUserInput:
     email: str | None = strawberry.field(
-        default=None, description="Required for a partner user; a contact's own by default."
+        default=None,
+        description=(
+            "Required for a partner user. For a member contact, the contact's own address (the"
+            " default); another one is refused with NOT_CONTACT_EMAIL."
+        ),
     )
     name: str | None = strawberry.field(
         default=None, description="Required for a partner user; a contact's own by default."
@@ -148,7 +152,10 @@ class AuthMutation:
         return await user_payload(info, result, errors)
 
     @strawberry.mutation(
-        description="Email a user a one-time link to choose a new password (staff only)."
+        description=(
+            "Email a partner or member user a one-time link to choose a new password (staff"
+            " only; staff passwords are set with `network users set-password`)."
+        )
     )
     async def send_password_reset(
         self, info: AnyInfo, input: SendPasswordResetInput

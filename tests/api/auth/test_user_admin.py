@@ -3,17 +3,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncio
 
+import httpx
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from network.app import create_app
 from network.auth import service as auth
-from network.auth.models import ApiToken, LoginLink
+from network.auth import users as user_admin
+from network.auth.models import ApiToken, LoginLink, User
+from network.auth.principal import Principal, PrincipalKind
+from network.config import Settings
 from network.kit.enums import Role
+from network.kit.errors import duplicate_error
 from network.kit.ids import to_global_id
 from network.messaging.models import OutboxMessage
 from tests.support.app import GraphQL
 from tests.support.factories import Factory, gid
 from tests.support.helpers import error_codes, snapshot
+from tests.support.messaging import wait_for
 
 INVITE = """
 mutation($input: InviteUserInput!) {
@@ -235,3 +244,140 @@ async def test_a_user_is_a_node_for_staff_only(gql: GraphQL, make: Factory) -> N
     for other in (Role.PARTNER,):
         hidden = await gql(query, variables, token=await make.token(other, partner=partner))
         assert hidden == {"data": {"node": None}}
+
+
+async def test_a_contact_whose_address_another_member_shares_is_invited_by_its_id(
+    gql: GraphQL, make: Factory, session: AsyncSession
+) -> None:
+    first = await make.contact(await make.member(), "clerk@valleys.example", first_name="Ceri")
+    twin = await make.contact(await make.member(), "clerk@valleys.example", first_name="Dai")
+    token = await make.token(Role.STAFF)
+    body = await gql(
+        INVITE, {"input": {"role": "MEMBER", "contactId": gid("Contact", twin)}}, token=token
+    )
+    payload = body["data"]["inviteUser"]
+    assert payload["userErrors"] == []
+    assert payload["user"]["email"] == "clerk@valleys.example"
+    user = await auth.find_user(session, "clerk@valleys.example")
+    assert user is not None and user.contact_id == twin.id != first.id
+
+
+async def test_a_member_is_invited_at_the_contacts_own_address_only(
+    gql: GraphQL, make: Factory, session: AsyncSession
+) -> None:
+    contact = await make.contact(await make.member(), "sian@aberdare.example")
+    token = await make.token(Role.STAFF)
+    await session.commit()
+    before = await snapshot(session)
+    given = {"role": "MEMBER", "contactId": gid("Contact", contact), "email": "me@gmail.example"}
+    refused = await gql(INVITE, {"input": given}, token=token)
+    assert error_codes(refused["data"]["inviteUser"]) == [("email", "NOT_CONTACT_EMAIL")]
+    assert await snapshot(session) == before
+    # The same address, however it is typed, is the contact's own.
+    given["email"] = "  Sian@ABERDARE.example "
+    body = await gql(INVITE, {"input": given}, token=token)
+    assert body["data"]["inviteUser"]["userErrors"] == []
+    assert body["data"]["inviteUser"]["user"]["email"] == "sian@aberdare.example"
+
+
+async def test_a_contact_with_a_login_is_not_invited_again(
+    gql: GraphQL, make: Factory, session: AsyncSession
+) -> None:
+    contact = await make.contact(await make.member(), "owain@caerphilly.example")
+    await make.user(Role.MEMBER, contact=contact)  # made with the CLI's way
+    token = await make.token(Role.STAFF)
+    await session.commit()
+    before = await snapshot(session)
+    body = await gql(
+        INVITE, {"input": {"role": "MEMBER", "contactId": gid("Contact", contact)}}, token=token
+    )
+    assert error_codes(body["data"]["inviteUser"]) == [("contactId", "DUPLICATE")]
+    assert await snapshot(session) == before
+
+
+async def lock_waiters(engine: AsyncEngine) -> int:
+    """How many connections to this database wait for a lock (a row's or a unique key's)."""
+    statement = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database()"
+    )
+    async with engine.connect() as connection:
+        return int((await connection.execute(statement)).scalar_one())
+
+
+async def test_two_invitations_of_one_contact_at_once_make_one_login(
+    committed: async_sessionmaker[AsyncSession],
+    outbox_engine: AsyncEngine,
+    outbox_database_url: str,
+    settings: Settings,
+) -> None:
+    async with committed() as session:
+        make = Factory(session)
+        contact = await make.contact(await make.member(), "bethan@torfaen.example")
+        staff_user = await make.user(Role.STAFF)
+        token = await make.token_for(staff_user)
+        staff = Principal(PrincipalKind.STAFF, user_id=staff_user.id, email=staff_user.email)
+        contact_id = contact.id
+    own = settings.model_copy(update={"database_url": outbox_database_url})
+    app = create_app(own, session_factory=committed)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    variables = {"input": {"role": "MEMBER", "contactId": to_global_id("Contact", contact_id)}}
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        committed() as first,
+    ):
+        await user_admin.invite_user(
+            first, staff, email=None, name=None, role=Role.MEMBER, contact_id=contact_id
+        )
+        second = asyncio.create_task(
+            client.post(
+                "/graphql",
+                json={"query": INVITE, "variables": variables},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        )
+        await wait_for(
+            lambda: lock_waiters(outbox_engine), within=10, what="the second invitation to wait"
+        )
+        await first.commit()
+        answer = await second
+    assert answer.status_code == 200, answer.text
+    assert error_codes(answer.json()["data"]["inviteUser"]) == [("contactId", "DUPLICATE")]
+    async with committed() as session:
+        logins = select(func.count()).where(User.contact_id == contact_id)
+        assert await session.scalar(logins) == 1
+
+
+def test_the_database_answers_a_second_login_for_a_contact_as_a_user_error() -> None:
+    # What a GraphQL mutation or a portal form answers when uq_users_contact_id has the last
+    # word (two logins made for one contact at once by ways that do not take turns).
+    found = duplicate_error("uq_users_contact_id")
+    assert found is not None
+    assert [(e.field, e.code) for e in found.errors] == [("contactId", "DUPLICATE")]
+
+
+async def test_a_staff_password_is_never_reset_by_email(
+    gql: GraphQL, make: Factory, session: AsyncSession
+) -> None:
+    colleague = await make.user(Role.STAFF)
+    token = await make.token(Role.STAFF)
+    await session.commit()
+    before = await snapshot(session)
+    body = await gql(
+        "mutation($input: SendPasswordResetInput!) { sendPasswordReset(input: $input) {"
+        " user { email } userErrors { field code message } } }",
+        {"input": {"userId": gid("User", colleague)}},
+        token=token,
+    )
+    assert body["data"]["sendPasswordReset"] == {
+        "user": None,
+        "userErrors": [
+            {
+                "field": "userId",
+                "code": "NOT_ALLOWED",
+                "message": "Staff passwords are set with `network users set-password`.",
+            }
+        ],
+    }
+    assert await snapshot(session) == before
