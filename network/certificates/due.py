@@ -3,23 +3,25 @@
 Attendance may be marked from a session's start, but a certificate certifies a session that
 was held, so it is issued once the session has ended: at once when attendance is marked after
 the end (the job owed by network.training.bookings), else by this sweep, which a worker cron
-runs every `certificate_sweep_seconds`. The sweep reuses the issuing function, so two sweeps at
-once never issue twice (the year's counter is locked before looking for pending bookings, and
-the partial unique index on `booking_id` is the backstop).
+runs every `certificate_sweep_seconds`. The sweep picks bookings by the issuer's own rule
+(network.certificates.issuing.owes_certificate: an erased attendee is never picked, so one
+cannot starve the others of a small batch) and reuses the issuing function, so two sweeps at
+once never issue twice (each locks the sessions, then the year's counter, before looking for
+pending bookings, and the partial unique index on `booking_id` is the backstop).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import SYSTEM
-from network.certificates.enums import CertificateStatus
-from network.certificates.issuing import issue_for_bookings
+from network.certificates.issuing import issue_for_bookings, owes_certificate
 from network.certificates.models import Certificate
-from network.training.enums import BookingStatus, TrainingSessionStatus
+from network.contacts.models import Contact
+from network.training.enums import TrainingSessionStatus
 from network.training.models import Booking, Course, TrainingSession
 
 # How far back the sweep looks: a session that ended longer ago is left to staff (the
@@ -35,14 +37,11 @@ async def issue_due_certificates(
 ) -> list[Certificate]:
     """Issue up to `limit` certificates owed to attendees of CPD sessions that have ended."""
     since = now - LOOK_BACK
-    current = exists().where(
-        Certificate.booking_id == Booking.id,
-        Certificate.status != CertificateStatus.SUPERSEDED,  # the partial unique index
-    )
     statement = (
         select(Booking.id)
         .join(TrainingSession, TrainingSession.id == Booking.session_id)
         .join(Course, Course.id == TrainingSession.course_id)
+        .join(Contact, Contact.id == Booking.contact_id)
         .where(
             TrainingSession.starts_at >= since - LONGEST_SESSION,
             TrainingSession.starts_at < now,
@@ -50,8 +49,7 @@ async def issue_due_certificates(
             TrainingSession.ends_at <= now,
             TrainingSession.status == TrainingSessionStatus.SCHEDULED,
             Course.cpd_certified.is_(True),
-            Booking.status == BookingStatus.ATTENDED,
-            ~current,
+            owes_certificate(),  # exactly what the issuer issues, so none is picked in vain
         )
         .order_by(TrainingSession.starts_at, Booking.queue_number)
         .limit(limit)

@@ -1,9 +1,11 @@
 """Issuing certificates for attended bookings, numbered from a per-year counter.
 
 Numbers come from a per-year counter row locked FOR UPDATE in the issuing transaction, so
-they are unique and without gaps (a rolled-back issue gives its numbers back). The counter is
-locked before looking for bookings that still need a certificate, so two issuers never both
-see the same booking as pending; the partial unique index on `booking_id` is the backstop.
+they are unique and without gaps (a rolled-back issue gives its numbers back). The sessions
+are locked first (as attendance, reissue and revocation lock them), then the counter, then
+the bookings owed a certificate, so two issuers never both see the same booking as pending
+and none waits on another in a circle; the partial unique index on `booking_id` (one VALID
+certificate per booking) is the backstop.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,18 +33,18 @@ from network.certificates.pdf import (
     format_hours,
     render_pdf,
 )
-from network.certificates.queries import certificates, download_url, verify_url
+from network.certificates.queries import download_url, verify_url
 from network.config import get_settings
 from network.contacts.models import Contact
 from network.db import utcnow
 from network.kit.enums import Network
 from network.kit.errors import DomainError
-from network.kit.loading import load_visible
 from network.members.models import Member
 from network.messaging.mime import Attachment
 from network.messaging.service import queue_email
 from network.training.enums import BookingStatus
 from network.training.models import Booking, Course, TrainingSession
+from network.training.sessions import lock_session, lock_sessions
 from network.training.times import format_date, local
 
 NETWORK_NAMES = {
@@ -86,6 +88,35 @@ def _date_text(training: TrainingSession, language: str) -> str:
     return text
 
 
+def owes_certificate() -> ColumnElement[bool]:
+    """Whether a booking (joined with its Contact) is owed a certificate: the one rule of the
+    issuer and the due sweep.
+
+    ATTENDED, its holder not erased, holding no VALID certificate, and no certificate revoked
+    at or after its attendance was (last) marked: a revocation for cause is never undone by
+    issuing again, but attendance recorded anew after a correction (NO_SHOW, then ATTENDED
+    again) earns a new certificate with a new number, the revoked one staying REVOKED.
+    """
+    held = exists().where(
+        Certificate.booking_id == Booking.id,
+        or_(
+            Certificate.status == CertificateStatus.VALID,
+            and_(
+                Certificate.status == CertificateStatus.REVOKED,
+                or_(
+                    Booking.attendance_marked_at.is_(None),
+                    Certificate.revoked_at >= Booking.attendance_marked_at,
+                ),
+            ),
+        ),
+    )
+    return and_(
+        Booking.status == BookingStatus.ATTENDED,
+        Contact.erased_at.is_(None),  # an erased person is certified no more
+        ~held,
+    )
+
+
 @dataclass(slots=True)
 class _Pending:
     booking: Booking
@@ -95,30 +126,26 @@ class _Pending:
 
 
 async def _pending(
-    session: AsyncSession, training: TrainingSession, booking_ids: Sequence[uuid.UUID] | None
+    session: AsyncSession,
+    session_ids: Sequence[uuid.UUID],
+    booking_ids: Sequence[uuid.UUID] | None,
 ) -> list[_Pending]:
-    """ATTENDED bookings of the session that hold no current certificate, in booking order."""
-    has_certificate = select(certificates.booking_id).where(
-        certificates.status != CertificateStatus.SUPERSEDED
-    )
+    """The bookings of these (locked) sessions owed a certificate, locked in id order."""
     statement = (
         select(Booking, Contact, Member.network, Member.name)
         .join(Contact, Contact.id == Booking.contact_id)
         .join(Member, Member.id == Contact.member_id)
-        .where(
-            Booking.session_id == training.id,
-            Booking.status == BookingStatus.ATTENDED,
-            Booking.id.not_in(has_certificate),
-            Contact.erased_at.is_(None),  # an erased person is certified no more
-        )
-        .order_by(Booking.queue_number)
+        .where(Booking.session_id.in_(session_ids), owes_certificate())
+        .order_by(Booking.id)
     )
     if booking_ids is not None:
         statement = statement.where(Booking.id.in_(booking_ids))
     # The bookings stay locked until the certificates are written: attendance corrected at the
-    # same moment (network.training.bookings locks them too) waits, then revokes what was
-    # issued, instead of leaving a valid certificate on a no-show.
-    statement = statement.with_for_update(of=Booking)
+    # same moment waits (it locks the session first, as this issuer has), then revokes what
+    # was issued, instead of leaving a valid certificate on a no-show.
+    statement = statement.with_for_update(of=Booking, key_share=True).execution_options(
+        populate_existing=True
+    )
     rows = (await session.execute(statement)).all()
     return [
         _Pending(b, c, NETWORK_NAMES.get(n, "CitizenPowered network"), name)
@@ -133,23 +160,40 @@ def _render_all(snapshots: list[CertificateSnapshot]) -> list[bytes]:
 async def _issue(
     session: AsyncSession,
     principal: Principal,
-    training: TrainingSession,
+    trainings: Sequence[TrainingSession],
     booking_ids: Sequence[uuid.UUID] | None,
     now: datetime,
 ) -> list[Certificate]:
-    if now < training.ends_at:  # certificates are issued once the session has ended
-        return []
-    course = await session.get(Course, training.course_id)
-    if course is None or not course.cpd_certified:
+    """Issue what these sessions' attendees are owed (the caller locked the sessions).
+
+    The locks are taken in the order every transaction takes them (network.training.sessions
+    .lock_session): the sessions, then the year's counter, then the bookings, then the
+    certificates are inserted.
+    """
+    courses: dict[uuid.UUID, Course] = {}
+    for training in trainings:
+        if now < training.ends_at:  # certificates are issued once the session has ended
+            continue
+        course = await session.get(Course, training.course_id)
+        if course is not None and course.cpd_certified:
+            courses[training.id] = course
+    if not courses:
         return []
     await lock_counter(session, now.year)
-    pending = await _pending(session, training, booking_ids)
+    by_id = {t.id: t for t in trainings}
+    place = {t.id: n for n, t in enumerate(trainings)}
+    pending = sorted(
+        await _pending(session, list(courses), booking_ids),
+        key=lambda p: (place[p.booking.session_id], p.booking.queue_number),
+    )
     if not pending:
         return []
     numbers = await next_numbers(session, now.year, len(pending))
     made: list[Certificate] = []
     snapshots: list[CertificateSnapshot] = []
     for item, number in zip(pending, numbers, strict=True):
+        training = by_id[item.booking.session_id]
+        course = courses[training.id]
         contact = item.contact
         language = contact.language
         code = secrets.token_urlsafe(16)
@@ -287,15 +331,7 @@ async def issue_certificates(
     """Issue a certificate to every attendee of the session who has none yet (staff), once
     the session has ended."""
     require_staff(principal, "sessionId")
-    training = await load_visible(
-        session,
-        TrainingSession,
-        session_id,
-        TrainingSession.id.is_not(None),
-        field="sessionId",
-        what="training session",
-        for_update=False,
-    )
+    training = await lock_session(session, principal, session_id, "sessionId")
     course = await session.get(Course, training.course_id)
     if course is None or not course.cpd_certified:
         raise DomainError.one(
@@ -308,7 +344,7 @@ async def issue_certificates(
             "SESSION_NOT_ENDED",
             "Certificates are issued once the session has ended.",
         )
-    return await _issue(session, principal, training, None, now)
+    return await _issue(session, principal, [training], None, now)
 
 
 async def issue_for_bookings(
@@ -327,9 +363,6 @@ async def issue_for_bookings(
             select(Booking.session_id).where(Booking.id.in_(booking_ids)).distinct()
         )
     ).all()
-    made: list[Certificate] = []
-    for session_id in sorted(session_ids):
-        training = await session.get(TrainingSession, session_id)
-        if training is not None:
-            made += await _issue(session, principal, training, booking_ids, now or utcnow())
-    return made
+    # Every session first, in id order, then the counter: never a session after the counter.
+    trainings = await lock_sessions(session, session_ids)
+    return await _issue(session, principal, trainings, booking_ids, now or utcnow())

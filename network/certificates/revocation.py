@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit import service as audit
 from network.auth.policy import require_staff
-from network.auth.principal import Principal
+from network.auth.principal import SYSTEM, Principal
 from network.certificates.enums import CertificateStatus
 from network.certificates.issuing import (
     NETWORK_NAMES,
@@ -33,22 +33,44 @@ from network.kit.loading import load_visible
 from network.kit.validation import clean_text
 from network.members.models import Member
 from network.messaging.service import queue_email
+from network.training.enums import BookingStatus
+from network.training.models import Booking
+from network.training.sessions import lock_bookings, lock_session
 
 REVOKED_TEMPLATE = "certificate_revoked"
 
 
 async def _load_for_change(
     session: AsyncSession, principal: Principal, certificate_id: uuid.UUID | None
-) -> Certificate:
+) -> tuple[Certificate, Booking]:
+    """The certificate and its booking, locked in the order every transaction takes them (its
+    session, its booking, then itself) and read again under the locks (staff).
+
+    Attendance corrected at the same moment locks the session first too, so one of the two
+    waits for the other to commit and then sees what it did (a reissued certificate's
+    successor, a revocation), instead of the two waiting on each other.
+    """
     require_staff(principal, "certificateId")
-    return await load_visible(
+    found = await load_visible(
         session,
         Certificate,
         certificate_id,
         Certificate.id.is_not(None),
         field="certificateId",
         what="certificate",
+        for_update=False,
     )
+    await lock_session(session, SYSTEM, found.session_id, "certificateId")
+    booking = (await lock_bookings(session, [found.booking_id]))[found.booking_id]
+    certificate = (
+        await session.scalars(
+            select(Certificate)
+            .where(Certificate.id == found.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    return certificate, booking
 
 
 async def revoke_certificate(
@@ -61,7 +83,7 @@ async def revoke_certificate(
 ) -> Certificate:
     """Revoke a valid certificate with a reason (staff); it then verifies as REVOKED and its
     holder is told by email."""
-    certificate = await _load_for_change(session, principal, certificate_id)
+    certificate, _ = await _load_for_change(session, principal, certificate_id)
     errors = Errors()
     clean_reason = clean_text(errors, "reason", reason, max_length=1000)
     if certificate.status is not CertificateStatus.VALID:
@@ -82,8 +104,11 @@ async def revoke_for_bookings(
 ) -> list[Certificate]:
     """Revoke the valid certificates of these bookings (their attendance was withdrawn).
 
-    The certificates are locked first, in id order; one already revoked or superseded is left
-    as it is. `reason` is already clean (the caller validated it).
+    Call with the bookings' sessions and the bookings locked (network.training.bookings does):
+    the certificates are then locked in id order and read anew, so a certificate reissued
+    just before (committed while this transaction waited for the session) is the one revoked.
+    One already revoked or superseded is left as it is. `reason` is already clean (the caller
+    validated it).
     """
     if not booking_ids:
         return []
@@ -94,7 +119,7 @@ async def revoke_for_bookings(
             Certificate.status == CertificateStatus.VALID,
         )
         .order_by(Certificate.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     found = list((await session.scalars(statement)).all())
@@ -162,15 +187,23 @@ async def reissue_certificate(
 ) -> Certificate:
     """Replace a valid certificate by a new one with a new number (staff), e.g. a corrected name.
 
-    The old one becomes SUPERSEDED and names the new one; the new one points back to it.
+    The old one becomes SUPERSEDED and names the new one; the new one points back to it. A
+    certificate whose booking is no longer ATTENDED (corrected to no-show, or cleared) is not
+    reissued (NOT_ATTENDED).
     """
-    old = await _load_for_change(session, principal, certificate_id)
+    old, booking = await _load_for_change(session, principal, certificate_id)
     now = now or utcnow()
     errors = Errors()
     name = old.holder_name
     if holder_name is not None:
         name = clean_text(errors, "holderName", holder_name, max_length=300) or name
-    if old.status is not CertificateStatus.VALID:
+    if booking.status is not BookingStatus.ATTENDED:  # read under the booking's lock
+        errors.add(
+            "certificateId",
+            "NOT_ATTENDED",
+            "Its holder's attendance is no longer recorded: it cannot be reissued.",
+        )
+    elif old.status is not CertificateStatus.VALID:
         errors.add("certificateId", "NOT_VALID", "Only a valid certificate can be reissued.")
     elif old.holder_name is None:
         errors.add(

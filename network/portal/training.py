@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal, PrincipalKind
 from network.certificates import service as certificates
+from network.certificates.enums import CertificateStatus
 from network.contacts import service as contacts
 from network.db import utcnow
 from network.kit.errors import DomainError
@@ -152,7 +153,8 @@ async def contact_choices(
 async def issued_numbers(
     session: AsyncSession, principal: Principal, session_id: uuid.UUID
 ) -> dict[uuid.UUID, str]:
-    """The certificate number issued for each booking on the session, by booking id."""
+    """The certificate number issued for each booking on the session, by booking id: its
+    VALID one where it has one, else the latest issued (a revoked one)."""
     found = await certificates.list_certificates(
         session,
         principal,
@@ -160,7 +162,8 @@ async def issued_numbers(
         first=MAX_PAGE_SIZE,
         after=None,
     )
-    return {row.booking_id: row.number for row in found.rows}
+    ranked = sorted(found.rows, key=lambda r: (r.status == CertificateStatus.VALID, r.issued_at))
+    return {row.booking_id: row.number for row in ranked}
 
 
 def booking_rows(

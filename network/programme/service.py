@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, select
+from sqlalchemy import Row, Select, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,8 @@ from network.programme.models import Cohort, CohortMember, StepProgress
 cohorts = Cohort.__table__.c
 progress = StepProgress.__table__.c
 STEPS = list(StarStep)
+# Sorts progress records in the order of the star (the column holds the step's name).
+STEP_ORDER = case({step: n for n, step in enumerate(STEPS)}, value=StepProgress.step)
 MAX_PROGRESS_TEXT = 20000
 # The programme began long after this; an earlier step date is a typing mistake.
 EARLIEST_PROGRESS_DATE = date(2000, 1, 1)
@@ -259,9 +261,10 @@ async def leave_cohort(
 
 
 async def _locked_progress(
-    session: AsyncSession, cohort_id: uuid.UUID, member_id: uuid.UUID, step: StarStep
-) -> StepProgress | None:
-    """The member's progress record of the step, locked; the member must be in the cohort."""
+    session: AsyncSession, cohort_id: uuid.UUID, member_id: uuid.UUID
+) -> dict[StarStep, StepProgress]:
+    """The member's progress records in the cohort by step, locked in step order (so two saves
+    of the member's steps run one after the other); the member must be in the cohort."""
     in_cohort = await session.execute(
         select(CohortMember.member_id).where(
             CohortMember.cohort_id == cohort_id, CohortMember.member_id == member_id
@@ -269,17 +272,14 @@ async def _locked_progress(
     )
     if in_cohort.first() is None:
         raise DomainError.one("memberId", "NOT_IN_COHORT", "This member is not in the cohort.")
-    return (
-        await session.scalars(
-            select(StepProgress)
-            .where(
-                StepProgress.cohort_id == cohort_id,
-                StepProgress.member_id == member_id,
-                StepProgress.step == step,
-            )
-            .with_for_update()
-        )
-    ).one_or_none()
+    records = await session.scalars(
+        select(StepProgress)
+        .where(StepProgress.cohort_id == cohort_id, StepProgress.member_id == member_id)
+        .order_by(STEP_ORDER)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {record.step: record for record in records.all()}
 
 
 def _check_step_dates(
@@ -312,26 +312,31 @@ STEP_TITLES = {
 }
 
 
-async def _first_not_started_before(
-    session: AsyncSession, cohort_id: uuid.UUID, member_id: uuid.UUID, step: StarStep
-) -> StarStep | None:
-    """The first step before `step` that the member has not started (no record counts)."""
-    earlier = STEPS[: STEPS.index(step)]
-    if not earlier:
+def _order_error(
+    records: dict[StarStep, StepProgress], step: StarStep, status: StepStatus
+) -> str | None:
+    """Why saving `status` on `step` would take the star out of order, if it would.
+
+    A step is not COMPLETED while an earlier one is not started (no record counts as not
+    started), and a started step is not set back to NOT_STARTED while a later one is
+    COMPLETED. Saving a step again as it is never counts.
+    """
+    record = records.get(step)
+    before = record.status if record is not None else StepStatus.NOT_STARTED
+    if status is before:
         return None
-    started = set(
-        (
-            await session.scalars(
-                select(StepProgress.step).where(
-                    StepProgress.cohort_id == cohort_id,
-                    StepProgress.member_id == member_id,
-                    StepProgress.step.in_(earlier),
-                    StepProgress.status != StepStatus.NOT_STARTED,
-                )
-            )
-        ).all()
-    )
-    return next((s for s in earlier if s not in started), None)
+    at = STEPS.index(step)
+    if status is StepStatus.COMPLETED:
+        for earlier in STEPS[:at]:
+            held = records.get(earlier)
+            if held is None or held.status is StepStatus.NOT_STARTED:
+                return f"{STEP_TITLES[earlier]} is not started yet: the star is taken in order."
+    if status is StepStatus.NOT_STARTED:
+        for later in STEPS[at + 1 :]:
+            held = records.get(later)
+            if held is not None and held.status is StepStatus.COMPLETED:
+                return f"{STEP_TITLES[later]} is completed: the star is taken in order."
+    return None
 
 
 async def record_step_progress(
@@ -351,30 +356,24 @@ async def record_step_progress(
     """Record how far a member of the cohort has got with one star step (upsert).
 
     The star is taken in order: a step cannot be COMPLETED while an earlier step is not
-    started, unless staff say `override_order` (partners may not); the audit trail records
-    the override.
+    started (EARLIER_STEP_NOT_STARTED), nor set back to NOT_STARTED while a later step is
+    COMPLETED (LATER_STEP_COMPLETED), unless staff say `override_order` (partners may not);
+    the audit trail records the override. The member's records in the cohort are locked
+    before the check, so two saves at once cannot together break the order.
     """
     require_manager(principal, "cohortId")
     cohort = await load_cohort(session, principal, cohort_id, "cohortId")
     member = await load_member(session, principal, member_id, "memberId")
-    record = await _locked_progress(session, cohort.id, member.id, step)
+    records = await _locked_progress(session, cohort.id, member.id)
+    record = records.get(step)
     errors = Errors()
     if override_order and not principal.sees_everything:
-        errors.add(
-            "overrideOrder", "FORBIDDEN", "Only network staff may complete steps out of order."
+        errors.add("overrideOrder", "FORBIDDEN", "Only network staff may take steps out of order.")
+    elif not override_order and (problem := _order_error(records, step, status)) is not None:
+        code = (
+            "EARLIER_STEP_NOT_STARTED" if status is StepStatus.COMPLETED else "LATER_STEP_COMPLETED"
         )
-    elif (
-        status is StepStatus.COMPLETED
-        and not override_order
-        and (record is None or record.status is not StepStatus.COMPLETED)  # not a re-save
-    ):
-        earlier = await _first_not_started_before(session, cohort.id, member.id, step)
-        if earlier is not None:
-            errors.add(
-                "status",
-                "EARLIER_STEP_NOT_STARTED",
-                f"{STEP_TITLES[earlier]} is not started yet: the star is taken in order.",
-            )
+        errors.add("status", code, problem)
     today = utcnow().date()
     _check_step_dates(errors, status, started_on, completed_on, today)
     clean_notes = clean_paragraphs(errors, "notes", notes, max_length=MAX_PROGRESS_TEXT)

@@ -35,7 +35,7 @@ from network.training import notices
 from network.training.enums import LIVE, SEAT_HOLDING, BookingStatus, TrainingSessionStatus
 from network.training.models import Booking, TrainingSession
 from network.training.scope import booking_condition
-from network.training.sessions import count_seats, lock_session, promote_waiting
+from network.training.sessions import count_seats, lock_bookings, lock_session, promote_waiting
 
 bookings = Booking.__table__.c
 MAX_ATTENDANCE_BATCH = 500
@@ -404,19 +404,6 @@ async def _visible_booking(
     return row
 
 
-async def _lock_bookings(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Booking]:
-    statement = (
-        select(Booking)
-        .where(Booking.id.in_(ids))
-        .order_by(Booking.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return {b.id: b for b in (await session.scalars(statement)).all()}
-
-
 async def cancel_booking(
     session: AsyncSession,
     principal: Principal,
@@ -435,7 +422,7 @@ async def cancel_booking(
     visible = await _visible_booking(session, principal, booking_id, "bookingId")
     # The booking is visible, so its session may be locked whoever asks.
     training = await lock_session(session, SYSTEM, visible.session_id, "bookingId")
-    booking = (await _lock_bookings(session, [visible.id]))[visible.id]
+    booking = (await lock_bookings(session, [visible.id]))[visible.id]
     errors = Errors()
     clean_reason = clean_text(errors, "reason", reason, required=False, max_length=1000)
     if booking.status is BookingStatus.CANCELLED:
@@ -498,7 +485,7 @@ async def confirm_booking(
     now = now or utcnow()
     visible = await _visible_booking(session, principal, booking_id, "bookingId")
     training = await lock_session(session, SYSTEM, visible.session_id, "bookingId")
-    booking = (await _lock_bookings(session, [visible.id]))[visible.id]
+    booking = (await lock_bookings(session, [visible.id]))[visible.id]
     errors = Errors()
     if booking.status is not BookingStatus.WAITLISTED:
         errors.add(
@@ -570,7 +557,7 @@ async def _lock_for_attendance(
     trainings = {}
     for session_id in session_ids:  # in id order, so two batches never wait on each other
         trainings[session_id] = await lock_session(session, SYSTEM, session_id, "bookingIds")
-    locked = await _lock_bookings(session, wanted)
+    locked = await lock_bookings(session, wanted)
     errors = Errors()
     for training in trainings.values():
         if training.status is TrainingSessionStatus.CANCELLED:
@@ -608,8 +595,12 @@ async def record_attendance(
     """Record ATTENDED or NO_SHOW on bookings of sessions that have started (staff).
 
     Seat holders (confirmed, attended, no-show) take either; a waitlisted booking may be
-    marked ATTENDED, as a walk-in (the seats taken may then exceed the capacity). Marking
-    ATTENDED owes the certificate job once the session has ended. The bookings that go from
+    marked ATTENDED, as a walk-in (the seats taken may then exceed the capacity). A walk-in is
+    never marked NO_SHOW (refused, WALK_IN): someone who held no seat and did not come has
+    their mark cleared instead (undo_attendance), which cancels the walk-in booking. Marking
+    ATTENDED owes the certificate job once the session has ended; a booking marked ATTENDED
+    again after a correction gets a new `attendance_marked_at`, so it is owed a new
+    certificate (network.certificates.issuing.owes_certificate). The bookings that go from
     ATTENDED to NO_SHOW are returned as withdrawn: use network.usecases.attendance, which
     revokes their certificates in the same transaction.
     """
@@ -627,6 +618,8 @@ async def record_attendance(
             f"attended, as a walk-in); {len(refused)} of these are "
             + ("cancelled." if attended else "waitlisted or cancelled."),
         )
+    if not attended and any(b.walk_in for b in locked.values()):
+        errors.add("bookingIds", "WALK_IN", "A walk-in who did not attend: clear the mark instead.")
     errors.raise_if_any()
     status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
     withdrawn: list[uuid.UUID] = []
@@ -751,7 +744,7 @@ async def record_walk_in(
                 Booking.contact_id == contact.id,
                 Booking.status.in_(LIVE),
             )
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
     ).first()

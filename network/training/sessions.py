@@ -2,8 +2,8 @@
 
 Scheduling, changing and cancelling them is network.training.scheduling.
 
-Every operation that changes seats locks the session row first (SELECT ... FOR UPDATE, under
-READ COMMITTED) and only then counts: bookings, cancellations and capacity changes of one
+Every operation that changes seats locks the session row first (SELECT ... FOR NO KEY UPDATE,
+under READ COMMITTED) and only then counts: bookings, cancellations and capacity changes of one
 session run one after the other, so a seat is never sold twice and never left empty while
 someone waits.
 """
@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal
 from network.db import utcnow
-from network.kit.loading import load_visible, rows_by_id
+from network.kit.errors import NotFound
+from network.kit.loading import rows_by_id
 from network.kit.pagination import Page, keyset_page
 from network.training.enums import SEAT_HOLDING, BookingStatus, TrainingSessionStatus
 from network.training.ics import Person, render_ics
@@ -151,18 +152,55 @@ async def seat_counts(
     return {session_id: SeatCounts(taken, waiting) for session_id, taken, waiting in rows}
 
 
+def _locked(statement: Select[Any]) -> Select[Any]:
+    # FOR NO KEY UPDATE: exclusive between lockers, yet the FOR KEY SHARE taken by inserting a
+    # row that points at the session (a booking, a certificate) never waits on it.
+    return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
 async def lock_session(
     session: AsyncSession, principal: Principal, session_id: uuid.UUID | None, field: str
 ) -> TrainingSession:
     """The session, locked until the transaction ends; hidden and missing look the same.
 
     Take this lock before counting or changing bookings of the session: it is what makes
-    concurrent bookings and cancellations of one session safe.
+    concurrent bookings and cancellations of one session safe. The order of locks, in every
+    transaction that takes several: training sessions (in id order), the year's certificate
+    counter, bookings (in id order), certificates.
     """
-    visible = session_condition(principal)
-    return await load_visible(
-        session, TrainingSession, session_id, visible, field=field, what="training session"
+    if session_id is None:
+        raise NotFound(field, "training session")
+    statement = select(TrainingSession).where(
+        TrainingSession.id == session_id, session_condition(principal)
     )
+    training: TrainingSession | None = (await session.scalars(_locked(statement))).one_or_none()
+    if training is None:
+        raise NotFound(field, "training session")
+    return training
+
+
+async def lock_sessions(
+    session: AsyncSession, session_ids: Sequence[uuid.UUID]
+) -> list[TrainingSession]:
+    """These sessions (the caller may see them), locked in id order; missing ones are absent."""
+    if not session_ids:
+        return []
+    statement = (
+        select(TrainingSession)
+        .where(TrainingSession.id.in_(set(session_ids)))
+        .order_by(TrainingSession.id)
+    )
+    return list((await session.scalars(_locked(statement))).all())
+
+
+async def lock_bookings(
+    session: AsyncSession, booking_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Booking]:
+    """These bookings, locked in id order (take their sessions' locks first), by id."""
+    if not booking_ids:
+        return {}
+    statement = select(Booking).where(Booking.id.in_(booking_ids)).order_by(Booking.id)
+    return {b.id: b for b in (await session.scalars(_locked(statement))).all()}
 
 
 async def count_seats(session: AsyncSession, session_id: uuid.UUID) -> SeatCounts:
@@ -184,7 +222,7 @@ async def promote_waiting(
         .where(Booking.session_id == training.id, Booking.status == BookingStatus.WAITLISTED)
         .order_by(Booking.queue_number)
         .limit(free)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     promoted = list((await session.scalars(statement)).all())

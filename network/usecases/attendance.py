@@ -45,10 +45,12 @@ async def mark_attendance(
 ) -> list[Booking]:
     """Record ATTENDED or NO_SHOW on bookings of sessions that have started (staff).
 
-    A waitlisted booking marked ATTENDED becomes a walk-in. A booking going from ATTENDED to
-    NO_SHOW loses its valid certificate in the same transaction: revoked with `reason` (or
-    "Attendance corrected to no-show."), audited, and its holder told by email. Certificates
-    of newly attended bookings are issued once the session has ended.
+    A waitlisted booking marked ATTENDED becomes a walk-in; a walk-in is never marked NO_SHOW
+    (refused on bookingIds, WALK_IN: clear the mark instead, which cancels it). A booking going
+    from ATTENDED to NO_SHOW loses its valid certificate in the same transaction: revoked with
+    `reason` (or "Attendance corrected to no-show."), audited, and its holder told by email.
+    Certificates of newly attended bookings (also of one corrected back to ATTENDED, which
+    earns a new certificate) are issued once the session has ended.
     """
     require_staff(principal, "bookingIds")
     clean_reason = _clean_reason(reason)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.auth.principal import Principal
@@ -58,9 +59,17 @@ async def cohort_bookings(
     held = sessions.readable(principal).subquery("held")
     courses = catalogue.readable(principal).subquery("courses")
     orgs = members.readable(principal).subquery("orgs")
+    # A booking's current certificate: its VALID one, else the latest revoked (attendance
+    # corrected to NO_SHOW and back may leave a REVOKED one beside a VALID one).
     issued = (
         certificates.readable(principal)
         .where(Certificate.status != CertificateStatus.SUPERSEDED)
+        .ext(distinct_on(Certificate.booking_id))
+        .order_by(
+            Certificate.booking_id,
+            (Certificate.status == CertificateStatus.VALID).desc(),
+            Certificate.issued_at.desc(),
+        )
         .subquery("issued")
     )
     statement = (

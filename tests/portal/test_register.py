@@ -276,15 +276,23 @@ async def test_attendance_at_the_door_with_a_walk_in(
     assert marked.headers["location"] == url(training, "?done=attendance#attendance")
     assert await statuses(session, training) == {ann.id: "ATTENDED", bryn.id: "ATTENDED"}
 
-    no_show = await post(
+    # A walk-in who did not come is never a no-show: their mark is cleared instead.
+    walk_in_no_show = await post(
         client, url(training), attendance, {"booking": str(waiting.id), "action": "no_show"}
+    )
+    assert walk_in_no_show.status_code == 422
+    assert error_of(walk_in_no_show.text, "attendance") == (
+        "A walk-in who did not attend: clear the mark instead."
+    )
+    no_show = await post(
+        client, url(training), attendance, {"booking": str(seated.id), "action": "no_show"}
     )
     assert no_show.status_code == 303
     cleared = await post(
-        client, url(training), attendance, {"booking": str(seated.id), "action": "clear"}
+        client, url(training), attendance, {"booking": str(waiting.id), "action": "clear"}
     )
     assert cleared.status_code == 303
-    assert await statuses(session, training) == {ann.id: "CONFIRMED", bryn.id: "NO_SHOW"}
+    assert await statuses(session, training) == {ann.id: "NO_SHOW", bryn.id: "CANCELLED"}
 
     found = (await client.get(url(training, "?walk_in=registerthree"))).text
     assert f'name="contact" value="{chloe.id}"' in found

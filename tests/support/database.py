@@ -72,6 +72,17 @@ async def empty_every_table(engine: AsyncEngine, *, restart_identity: bool = Fal
         await connection.execute(text(f"TRUNCATE {names}{restart} CASCADE"))
 
 
+async def lock_waiters(engine: AsyncEngine) -> int:
+    """How many connections to the engine's database wait for a lock (to force an interleaving:
+    wait until a transaction is blocked, then let the one it waits for go on)."""
+    statement = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    async with engine.connect() as connection:
+        return int((await connection.execute(statement)).scalar_one())
+
+
 @pytest.fixture(scope="session")
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(settings.database_url, pool_size=5)

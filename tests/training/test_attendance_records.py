@@ -224,6 +224,49 @@ async def test_a_waitlisted_booking_cannot_be_a_no_show(
     assert _codes(refused) == [("bookingIds", "NOT_CONFIRMED")]
 
 
+async def test_a_walk_in_is_never_a_no_show_its_mark_is_cleared_instead(
+    session: AsyncSession, make: Factory, train: TrainingFactory
+) -> None:
+    row = await train.session_of(capacity=1)
+    member = await make.member()
+    seated = await train.book(row, await make.contact(member))
+    waiting = await train.book(row, await make.contact(member))
+    stranger = await make.contact(member)
+    await _start(session, row, ended=False)
+    await attendance.mark_attendance(
+        session, SYSTEM, booking_ids=[seated.id, waiting.id], attended=True
+    )
+    walked = await training.record_walk_in(
+        session, SYSTEM, session_id=row.id, contact_id=stranger.id
+    )
+    before = await snapshot(session)
+
+    for ids in ([waiting.id], [walked.id], [seated.id, walked.id]):
+        with pytest.raises(DomainError) as refused:
+            await attendance.mark_attendance(session, SYSTEM, booking_ids=ids, attended=False)
+        assert [(e.field, e.code, e.message) for e in refused.value.errors] == [
+            (
+                "bookingIds",
+                "WALK_IN",
+                "A walk-in who did not attend: clear the mark instead.",
+            )
+        ]
+        assert await snapshot(session) == before
+
+    cleared = await attendance.clear_attendance(
+        session, SYSTEM, booking_ids=[waiting.id, walked.id]
+    )
+    assert [(b.status, b.walk_in) for b in cleared] == [
+        (BookingStatus.CANCELLED, True),
+        (BookingStatus.CANCELLED, True),
+    ]
+    # Someone who held a seat may still be corrected to a no-show.
+    (no_show,) = await attendance.mark_attendance(
+        session, SYSTEM, booking_ids=[seated.id], attended=False
+    )
+    assert no_show.status is BookingStatus.NO_SHOW
+
+
 async def test_record_walk_in_of_someone_not_booked(
     session: AsyncSession, make: Factory, train: TrainingFactory
 ) -> None:
