@@ -23,14 +23,14 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
 
 from network.auth.principal import SYSTEM
 from network.certificates import service as certificates
-from network.certificates.pdf import CertificateSnapshot, render_pdf
+from network.certificates.pdf import CertificateSnapshot, Particulars, render_pdf
 from network.contacts.models import Contact
 from network.db import make_engine, make_session_factory, utcnow
 from network.kit.enums import Network
@@ -59,6 +59,20 @@ def build_database(url: str) -> None:
     )
 
 
+# Five learning outcomes in each language, as a course with accreditation would print them.
+OUTCOMES = {
+    code: [f"{word} {n}: co-production with citizens, step by step" for n in range(1, 6)]
+    for code, word in (
+        ("en", "Outcome"),
+        ("cy", "Deilliant"),
+        ("fr", "Acquis"),
+        ("es", "Resultado"),
+        ("de", "Lernziel"),
+    )
+}
+ISSUED = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+
+
 async def seed(url: str, attendees: int) -> uuid.UUID:
     """One session with `attendees` ATTENDED bookings; returns the session's id."""
     engine = make_engine(url)
@@ -85,6 +99,9 @@ async def seed(url: str, attendees: int) -> uuid.UUID:
                     "format": CourseFormat.ONE_DAY,
                     "cpd_hours": 6,
                     "cpd_certified": True,
+                    "accreditation": "CPD Standards Office",
+                    "accreditation_reference": "40123",
+                    "learning_outcomes": OUTCOMES,
                 }
             ],
         )
@@ -100,6 +117,7 @@ async def seed(url: str, attendees: int) -> uuid.UUID:
                     "time_zone": "Europe/London",
                     "language": "en",
                     "capacity": attendees,
+                    "trainer": "Elke Löffler",
                     "status": TrainingSessionStatus.SCHEDULED,
                 }
             ],
@@ -146,6 +164,22 @@ async def issue(url: str, session_id: uuid.UUID) -> tuple[int, float]:
     return len(made), elapsed
 
 
+def particulars_for(language: str) -> Particulars:
+    """What a certificate of the seeded course names, in `language` (Welsh: and English)."""
+    printed = [language, "en"] if language == "cy" else [language]
+    return Particulars(
+        provider="Governance International",
+        accreditation="CPD Standards Office",
+        accreditation_reference="40123",
+        trainer="Elke Löffler",
+        format=CourseFormat.ONE_DAY.value,
+        learning_outcomes=tuple((code, tuple(OUTCOMES[code])) for code in printed),
+        organisation="Bench Council",
+        signatory_name="Elke Löffler",
+        signatory_role="Chief Executive, Governance International",
+    )
+
+
 def render_alone(count: int) -> float:
     """Seconds to render `count` PDFs on one core (fonts registered beforehand)."""
     snapshots = [
@@ -158,6 +192,8 @@ def render_alone(count: int) -> float:
             number=f"CPD-2026-{n + 1:06d}",
             language=LANGUAGES[n % len(LANGUAGES)],
             verify_url=f"http://127.0.0.1:8000/verify/{uuid.uuid4().hex[:22]}",
+            issued_at=ISSUED,
+            particulars=particulars_for(LANGUAGES[n % len(LANGUAGES)]),
         )
         for n in range(count)
     ]
