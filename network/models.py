@@ -6,6 +6,7 @@ from network.certificates.models import Certificate, CertificateCounter
 from network.consent.models import ConsentEvent
 from network.contacts.models import Contact
 from network.db import Base
+from network.feeds.models import CalendarFeed
 from network.initiatives.models import Initiative
 from network.meetings.models import MeetingInvitation, MeetingReminder, NetworkMeeting
 from network.members.models import Member
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Booking",
+    "CalendarFeed",
     "Certificate",
     "CertificateCounter",
     "Cohort",

@@ -13,6 +13,7 @@ from network.auth.principal import SYSTEM
 from network.certificates.service import issue_due_certificates as issue_due
 from network.certificates.service import issue_for_bookings
 from network.db import AfterCommit, make_session_factory, unit_of_work, utcnow
+from network.training.service import invite_due_evaluations
 from workers.runtime import Runtime
 
 logger = logging.getLogger("workers.certificates")
@@ -63,13 +64,28 @@ async def sweep_due(
     return len(made)
 
 
+async def sweep_evaluations(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    after_commit: AfterCommit | None = None,
+) -> int:
+    """One pass of the evaluation forms owed to attendees of sessions ended by `now` (the
+    same moment certificates come due), in a transaction of its own."""
+    async with unit_of_work(sessions, after_commit=after_commit) as session:
+        return await invite_due_evaluations(session, now=now, limit=DUE_BATCH)
+
+
 async def issue_due_certificates(runtime: Runtime) -> int:
-    """The cron sweep: issue the certificates owed to attendees of sessions that have ended."""
-    issued = await sweep_due(
-        make_session_factory(runtime.engine, principal=SYSTEM),
-        now=utcnow(),
-        after_commit=runtime.jobs.flush,
-    )
+    """The cron sweep: issue the certificates owed to attendees of sessions that have ended,
+    and owe those attendees their evaluation form."""
+    sessions = make_session_factory(runtime.engine, principal=SYSTEM)
+    now = utcnow()
+    # The evaluations first: a course whose certificates wait for them needs them asked for.
+    invited = await sweep_evaluations(sessions, now=now, after_commit=runtime.jobs.flush)
+    if invited:
+        logger.info("evaluation forms owed by the sweep: %d", invited)
+    issued = await sweep_due(sessions, now=now, after_commit=runtime.jobs.flush)
     if issued:
         logger.info("certificates issued by the sweep: %d", issued)
     return issued

@@ -39,6 +39,8 @@ from network.api.core.rate_limit import RateLimitQuery
 from network.api.core.relay import Node, NodeResolver, resolve_node
 from network.api.exports.mutations import ExportsMutation
 from network.api.exports.types import export_node
+from network.api.feeds.mutations import FeedsMutation
+from network.api.feeds.queries import FeedsQuery
 from network.api.initiatives.mutations import InitiativesMutation
 from network.api.initiatives.queries import InitiativesQuery
 from network.api.initiatives.types import initiative_node
@@ -110,6 +112,7 @@ class Query(
     MessagingQuery,
     CertificatesQuery,
     RetentionQuery,
+    FeedsQuery,
     RateLimitQuery,
 ):
     pass
@@ -131,6 +134,7 @@ class Mutation(
     RetentionMutation,
     ExportsMutation,
     ErasureMutation,
+    FeedsMutation,
 ):
     pass
 

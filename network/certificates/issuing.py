@@ -43,7 +43,7 @@ from network.members.models import Member
 from network.messaging.mime import Attachment
 from network.messaging.service import queue_email
 from network.training.enums import BookingStatus
-from network.training.models import Booking, Course, TrainingSession
+from network.training.models import Booking, Course, TrainingEvaluation, TrainingSession
 from network.training.sessions import lock_session, lock_sessions
 from network.training.times import format_date, local
 
@@ -95,7 +95,9 @@ def owes_certificate() -> ColumnElement[bool]:
     ATTENDED, its holder not erased, holding no VALID certificate, and no certificate revoked
     at or after its attendance was (last) marked: a revocation for cause is never undone by
     issuing again, but attendance recorded anew after a correction (NO_SHOW, then ATTENDED
-    again) earns a new certificate with a new number, the revoked one staying REVOKED.
+    again) earns a new certificate with a new number, the revoked one staying REVOKED. A
+    course whose certificates wait for the evaluation (`certificate_waits_for_evaluation`)
+    also needs the booking's evaluation submitted (network.training.evaluations).
     """
     held = exists().where(
         Certificate.booking_id == Booking.id,
@@ -110,10 +112,23 @@ def owes_certificate() -> ColumnElement[bool]:
             ),
         ),
     )
+    # Aliases, so the condition reads the same whether or not the caller joined these.
+    waits_course = Course.__table__.alias("waits_course")
+    waits_session = TrainingSession.__table__.alias("waits_session")
+    awaiting = exists().where(
+        waits_session.c.id == Booking.session_id,
+        waits_course.c.id == waits_session.c.course_id,
+        waits_course.c.certificate_waits_for_evaluation.is_(True),
+        ~exists().where(
+            TrainingEvaluation.booking_id == Booking.id,
+            TrainingEvaluation.submitted_at.is_not(None),
+        ),
+    )
     return and_(
         Booking.status == BookingStatus.ATTENDED,
         Contact.erased_at.is_(None),  # an erased person is certified no more
         ~held,
+        ~awaiting,
     )
 
 

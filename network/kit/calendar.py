@@ -1,14 +1,16 @@
 """iCalendar (RFC 5545) files for invitations, updates and cancellations, built by hand.
 
-One event per file. Times are written in UTC (`...Z`), which every calendar program shows in
-its user's own zone; the event's IANA zone travels as X-WR-TIMEZONE for the programs that
-read it. A stable UID and a SEQUENCE that goes up with each change let calendar programs
-replace an event instead of adding a second one (RFC 5546: METHOD REQUEST, CANCEL, PUBLISH).
+One event per file (build_calendar), or several in a published feed (build_feed). Times are
+written in UTC (`...Z`), which every calendar program shows in its user's own zone; a single
+event's IANA zone travels as X-WR-TIMEZONE for the programs that read it. A stable UID and a
+SEQUENCE that goes up with each change let calendar programs replace an event instead of
+adding a second one (RFC 5546: METHOD REQUEST, CANCEL, PUBLISH).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -93,7 +95,6 @@ def build_calendar(
     stamp: datetime | None = None,
 ) -> bytes:
     """The .ics file holding one event, as bytes (UTF-8, CRLF line ends)."""
-    cancelled = event.cancelled or method is CalendarMethod.CANCEL
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -103,7 +104,42 @@ def build_calendar(
     ]
     if event.time_zone:
         lines.append(f"X-WR-TIMEZONE:{event.time_zone}")
-    lines += [
+    lines += _event_lines(event, method, stamp)
+    lines.append("END:VCALENDAR")
+    return _joined(lines)
+
+
+def build_feed(
+    events: Sequence[tuple[CalendarEvent, datetime]],
+    *,
+    product_id: str = "-//Network CRM//EN",
+    name: str | None = None,
+) -> bytes:
+    """A published calendar (METHOD:PUBLISH) of several events, each with its own DTSTAMP,
+    as bytes (UTF-8, CRLF line ends). Each event keeps its zone in its times only (UTC)."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{product_id}",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{CalendarMethod.PUBLISH.value}",
+    ]
+    if name:
+        lines.append(f"X-WR-CALNAME:{escape_text(name)}")
+    for event, stamp in events:
+        lines += _event_lines(event, CalendarMethod.PUBLISH, stamp)
+    lines.append("END:VCALENDAR")
+    return _joined(lines)
+
+
+def _joined(lines: list[str]) -> bytes:
+    return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode()
+
+
+def _event_lines(event: CalendarEvent, method: CalendarMethod, stamp: datetime | None) -> list[str]:
+    """The VEVENT block of one event, unfolded."""
+    cancelled = event.cancelled or method is CalendarMethod.CANCEL
+    lines = [
         "BEGIN:VEVENT",
         f"UID:{event.uid}",
         f"SEQUENCE:{event.sequence}",
@@ -128,5 +164,5 @@ def build_calendar(
             f"ATTENDEE{name};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE"
             f":mailto:{attendee.email}"
         )
-    lines += ["TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR"]
-    return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode()
+    lines += ["TRANSP:OPAQUE", "END:VEVENT"]
+    return lines

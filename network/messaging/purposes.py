@@ -49,6 +49,9 @@ PURPOSES: dict[str, ConsentPurpose | str | None] = {
     "training_booking_cancelled": TRANSACTIONAL,
     "training_session_changed": TRANSACTIONAL,
     "training_session_cancelled": TRANSACTIONAL,
+    # Once per attended session, about training the person took (and a certificate may wait
+    # for it): not a bulk mailing.
+    "training_evaluation": TRANSACTIONAL,
     "certificate_issued": TRANSACTIONAL,
     "certificate_revoked": TRANSACTIONAL,
     "login_link": TRANSACTIONAL,
@@ -70,6 +73,7 @@ SECRET_CONTEXT_KEYS: dict[str, frozenset[str]] = {
     "meeting_reminder": _MEETING_SECRETS,
     "meeting_cancellation": _MEETING_SECRETS,
     "training_reminder": frozenset({"unsubscribe_url"}),
+    "training_evaluation": frozenset({"evaluation_url"}),  # answers as the attendee
     "login_link": frozenset({"login_url"}),
     "password_reset": frozenset({"reset_url"}),
     "user_invitation": frozenset({"password_url"}),  # a partner user's first password

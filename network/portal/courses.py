@@ -27,6 +27,7 @@ COURSE_FIELDS = {
     "cpdHours": "cpd_hours",
     "cpdCertified": "cpd_certified",
     "accreditationReference": "accreditation_reference",
+    "certificateWaitsForEvaluation": "certificate_waits_for_evaluation",
     "id": "form",
 }
 # The languages a course's learning outcomes are written in: one box each, one per line.
@@ -86,6 +87,7 @@ def posted_course(form: dict[str, str], errors: dict[str, str]) -> dict[str, Any
         "accreditation": form.get("accreditation", "").strip() or None,
         "accreditation_reference": form.get("accreditation_reference", "").strip() or None,
         "learning_outcomes": outcomes_of(form),
+        "certificate_waits_for_evaluation": form.get("certificate_waits_for_evaluation") == "yes",
     }
 
 
@@ -100,6 +102,9 @@ def current_form(course: Any) -> dict[str, str]:
         "cpd_certified": "yes" if course.cpd_certified else "",
         "accreditation": course.accreditation or "",
         "accreditation_reference": course.accreditation_reference or "",
+        "certificate_waits_for_evaluation": "yes"
+        if course.certificate_waits_for_evaluation
+        else "",
         **{f"outcomes_{lang}": "\n".join(outcomes.get(lang, ())) for lang in OUTCOME_LANGUAGES},
     }
 

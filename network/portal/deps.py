@@ -128,12 +128,16 @@ UserReading = Annotated[Reading, Depends(_reading(*SIGN_IN_KINDS), scope="functi
 StaffReading = Annotated[Reading, Depends(_reading(PrincipalKind.STAFF), scope="function")]
 # Staff, or a partner (whose services scope what it sees to its own cohorts).
 ManagerReading = Annotated[Reading, Depends(_reading(*MANAGER_KINDS), scope="function")]
+# A partner user or a member contact (what belongs to the signed-in person: a calendar feed).
+_OWNERS = (PrincipalKind.PARTNER, PrincipalKind.MEMBER)
+OwnerReading = Annotated[Reading, Depends(_reading(*_OWNERS), scope="function")]
 # Posted forms: CSRF checked first, then the signed-in user of a kind; `seen.form` holds the
 # fields and `seen.session` is closed (write with portal.write(), show again with portal.again()).
 PartnerForm = Annotated[Reading, Depends(_form(PrincipalKind.PARTNER), scope="function")]
 MemberForm = Annotated[Reading, Depends(_form(PrincipalKind.MEMBER), scope="function")]
 StaffForm = Annotated[Reading, Depends(_form(PrincipalKind.STAFF), scope="function")]
 ManagerForm = Annotated[Reading, Depends(_form(*MANAGER_KINDS), scope="function")]
+OwnerForm = Annotated[Reading, Depends(_form(*_OWNERS), scope="function")]
 
 
 class PortalRoute(APIRoute):

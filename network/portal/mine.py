@@ -1,7 +1,9 @@
 """My training: what a member contact signed in to the portal sees of their own training.
 
-Their bookings, the network meetings they are invited to (with Yes / No / Maybe buttons that
-call the same `rsvp` as the API), their certificates to download, and their CPD hours this year.
+Their bookings and those they made for colleagues (each with a Cancel link to
+network.portal.member_training, where they also book), the network meetings they are invited
+to (with Yes / No / Maybe buttons that call the same `rsvp` as the API), their certificates to
+download, and their CPD hours this year.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from network.portal.deps import MemberForm, MemberReading, PortalDep, area_route
 from network.portal.exits import NotFound
 from network.portal.web import PAGE_SIZE, Portal, Reading
 from network.training import service as training
+from network.training.enums import BookingStatus
 
 MEETINGS_SHOWN = 20  # upcoming meetings on the page: a contact is invited to a handful
 CERTIFICATES_SHOWN = 100  # a contact earns a few certificates a year
 ANSWERS = list(RsvpResponse)
+CANCELLABLE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
 # Why an answer was refused, in the page's words (the service's codes -> label keys).
 RSVP_ERRORS = {"STARTED": "mine_started", "CANCELLED": "mine_cancelled"}
 
@@ -53,10 +57,11 @@ async def training_view(
         raise NotFound()
     language = portal.language_of(request)
     try:
+        # Their own bookings and the ones they made for colleagues (network.training.scope).
         booked = await training.list_bookings(
             session,
             principal,
-            training.BookingQuery(contact_id=contact_id),
+            training.BookingQuery(),
             first=PAGE_SIZE,
             after=request.query_params.get("after"),
         )
@@ -68,6 +73,7 @@ async def training_view(
     courses = await training.get_courses(
         session, principal, list({row.course_id for row in runs.values()})
     )
+    now = utcnow()
     items = []
     for row in booked.rows:
         run = runs.get(row.session_id)
@@ -80,9 +86,13 @@ async def training_view(
                 "when": format_span(run.starts_at, run.ends_at, run.time_zone, language)["when"],
                 "status": row.status,
                 "position": row.waitlist_position,
+                "id": row.id,
+                "for": None
+                if row.contact_id == contact_id
+                else f"{row.contact__first_name} {row.contact__last_name}",
+                "cancellable": row.status in CANCELLABLE and now < run.starts_at,
             }
         )
-    now = utcnow()
     upcoming = await _upcoming_meetings(session, principal, contact_id, now, language)
     issued = await certificates.list_certificates(
         session,
@@ -157,6 +167,8 @@ async def my_training(request: Request, portal: PortalDep, seen: MemberReading) 
     """My training: the signed-in member contact's own page."""
     saved = request.query_params.get("answered") == "1"
     message = seen.t["mine_answered"] if saved else None
+    if request.query_params.get("cancelled") == "1":
+        message = seen.t["mbook_cancelled"]
     return await training_view(request, portal, seen, message=message)
 
 

@@ -22,16 +22,17 @@ nulled, scrubbed out of free text or deleted, as the register says (network/kit/
 - free text. The person's names are their current and former ones (the values of `email`,
   `first_name`, `last_name`, `name` and `holder_name` in the audit entries about their contact,
   users and certificates, and their certificates' holder names). In rows that belong to them
-  (their certificates' revocation reasons; audit entries about their contact, users,
-  bookings, certificates and invitations) every address, full name ("First Last",
-  "Last, First") and lone first or last name, as whole words in any case, becomes "[erased]".
+  (their certificates' revocation reasons; their training evaluations' comments; audit
+  entries about their contact, users, bookings, certificates and invitations) every address,
+  full name ("First Last", "Last, First") and lone first or last name, as whole words in any
+  case, becomes "[erased]".
   In text shared with others (their member's progress notes and initiatives, the agendas and
   cancellation reasons of their meetings and sessions, other audit entries, other people's
   emails, SMTP replies) only their full names and the addresses no one else holds do: a
   lone "Will" or "Hall" there is as likely a colleague's word ("the Town Hall") as theirs,
   and a wrong cut cannot be undone. The rows of a live contact or user sharing their
   address (its audit entries and emails) are left alone;
-- their personal-data exports are deleted.
+- their personal-data exports and calendar feeds are deleted.
 
 One transaction, idempotent (erasing an erased contact changes nothing), audited as
 `contact.erased` with the reason only (who, when, why; not what).
@@ -78,6 +79,7 @@ from network.certificates.models import Certificate
 from network.contacts.models import Contact
 from network.contacts.service import load_contact
 from network.db import utcnow
+from network.feeds.models import CalendarFeed
 from network.initiatives.models import Initiative
 from network.kit.emails import lookup_email
 from network.kit.errors import Errors
@@ -98,7 +100,7 @@ from network.messaging.models import (
 from network.messaging.suppression import RECIPIENT_ERASED
 from network.privacy.models import PersonalDataExport, SuppressedAddress
 from network.programme.models import StepProgress
-from network.training.models import Booking, TrainingSession
+from network.training.models import Booking, TrainingEvaluation, TrainingSession
 
 ERASED = "[erased]"
 FIRST_NAME = "Erased"
@@ -362,6 +364,7 @@ async def erase_people(
         await session.execute(
             delete(PersonalDataExport).where(PersonalDataExport.contact_id == contact.id)
         )
+        await session.execute(delete(CalendarFeed).where(CalendarFeed.contact_id == contact.id))
         if person.gone:
             await session.execute(
                 insert(SuppressedAddress)
@@ -510,7 +513,7 @@ async def _erase_users(
     await end_contact_access(session, principal, contact_id)
     user_ids = [u.id for u in users]
     if user_ids:
-        for model in (LoginLink, PortalSignIn, ApiToken):
+        for model in (LoginLink, PortalSignIn, ApiToken, CalendarFeed):
             await session.execute(delete(model).where(model.user_id.in_(user_ids)))
 
 
@@ -559,6 +562,16 @@ async def _scrub_records(
         Certificate.__table__,
         Certificate.contact_id == contact.id,
         ("revoked_reason",),
+        own,
+    )
+    # Their evaluations' comments are their own words: every trace of them is cut out.
+    await _scrub_table(
+        session,
+        TrainingEvaluation.__table__,
+        TrainingEvaluation.booking_id.in_(
+            select(Booking.id).where(Booking.contact_id == contact.id)
+        ),
+        ("comments",),
         own,
     )
     scrubbed_shared = [

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,11 +21,11 @@ from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit import service as audit
-from network.auth.policy import require_manager, require_staff
-from network.auth.principal import SYSTEM, Principal
+from network.auth.policy import require_booker, require_manager, require_staff
+from network.auth.principal import SYSTEM, Principal, PrincipalKind
 from network.contacts.models import Contact
 from network.contacts.service import get_contacts
-from network.db import utcnow
+from network.db import ACTING, act_as_on, act_on, utcnow
 from network.kit.errors import DomainError, Errors, NotFound
 from network.kit.loading import rows_by_id
 from network.kit.owed import Job, owe
@@ -34,12 +35,13 @@ from network.programme.models import CohortMember
 from network.training import notices
 from network.training.enums import LIVE, SEAT_HOLDING, BookingStatus, TrainingSessionStatus
 from network.training.models import Booking, TrainingSession
-from network.training.scope import booking_condition
+from network.training.scope import bookable_contact_condition, booking_condition
 from network.training.sessions import count_seats, lock_bookings, lock_session, promote_waiting
 
 bookings = Booking.__table__.c
 MAX_ATTENDANCE_BATCH = 500
 MAX_GROUP_BOOKING = 50
+MAX_COLLEAGUES = 500  # the colleagues a member contact chooses from (a council has dozens)
 
 
 @dataclass(slots=True)
@@ -78,6 +80,33 @@ CONTACT_COLUMNS = [column.label(f"contact__{column.key}") for column in Contact.
 WITH_CONTACT = Booking.__table__.join(
     Contact.__table__, Contact.__table__.c.id == bookings.contact_id
 )
+
+
+@asynccontextmanager
+async def beyond_row_security(
+    session: AsyncSession,
+    principal: Principal,
+    kinds: Sequence[PrincipalKind] = (PrincipalKind.MEMBER,),
+) -> AsyncIterator[None]:
+    """Statements in this block read past row-level security when a principal of `kinds` asks.
+
+    Row-level security shows a member contact's transaction the contacts of its own member
+    (migration 0014) and a partner's those of its members: cancelling a booking owes emails to
+    whoever the freed seat goes to, who may be another member's or partner's contact, so that
+    side effect reads in this block (nothing of theirs is returned to the caller), which then
+    names the caller again. For other principals it does nothing.
+    """
+    if principal.kind not in kinds:
+        yield
+        return
+    connection = await session.connection()
+    caller = connection.info.get(ACTING)
+    await act_as_on(connection, SYSTEM)
+    try:
+        yield
+    finally:
+        if connection.in_transaction() and not connection.invalidated:
+            await connection.run_sync(act_on, caller)
 
 
 def readable(principal: Principal) -> Select[Any]:
@@ -142,7 +171,8 @@ async def bookings_of_sessions(
         .order_by(ranked.c.session_id, ranked.c.rank)
     )
     by_session: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for row in (await session.execute(statement)).all():
+    found = (await session.execute(statement)).all()
+    for row in found:
         by_session[row.session_id].append(row)
     counted_base = _apply(
         select(bookings.session_id).where(booking_condition(principal)),
@@ -164,6 +194,32 @@ async def booked_contact_ids(
         bookings.status.in_(LIVE),
     )
     return set((await session.scalars(statement)).all())
+
+
+async def bookable_contacts(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """The contacts with these ids the principal may book, archived included (the booking
+    refuses those): a member contact itself and its colleagues, staff and partners those they
+    see. Missing or out-of-scope ones are absent."""
+    statement = select(*Contact.__table__.c).where(bookable_contact_condition(principal))
+    return await rows_by_id(session, statement, ids)
+
+
+async def colleagues(session: AsyncSession, principal: Principal) -> list[Row[Any]]:
+    """The live contacts a member contact may book (itself first, then its colleagues by
+    name); empty for other principals, who choose from the contacts they see."""
+    if principal.kind is not PrincipalKind.MEMBER or principal.contact_id is None:
+        return []
+    statement = (
+        select(*Contact.__table__.c)
+        .where(bookable_contact_condition(principal), Contact.archived_at.is_(None))
+        .order_by(
+            (Contact.id != principal.contact_id), Contact.last_name, Contact.first_name, Contact.id
+        )
+        .limit(MAX_COLLEAGUES)
+    )
+    return list((await session.execute(statement)).all())
 
 
 async def _eligible(session: AsyncSession, training: TrainingSession, contact: Any) -> bool:
@@ -289,16 +345,18 @@ async def book_training(
 ) -> Booking:
     """Book a contact onto a session: CONFIRMED while seats are left, else WAITLISTED.
 
-    Staff book any contact; a partner only the contacts of its own members. A contact holds
-    at most one live booking per session. The confirmation (with the calendar invite) or the
-    waiting-list email is owed in the same transaction.
+    Staff book any contact; a partner only the contacts of its own members; a member contact
+    itself or a colleague (a contact of its own member) onto a session it sees (open to all,
+    or reserved for its member or a cohort of it): another member's contact is NOT_FOUND. A
+    contact holds at most one live booking per session. The confirmation (with the calendar
+    invite) or the waiting-list email is owed in the same transaction.
     """
-    require_manager(principal, "contactId")
+    require_booker(principal, "contactId")
     now = now or utcnow()
     # Who the contact is does not depend on the session: read it before taking the lock, so
     # the lock is held for as few statements as possible.
     contact = (
-        (await get_contacts(session, principal, [contact_id])).get(contact_id)
+        (await bookable_contacts(session, principal, [contact_id])).get(contact_id)
         if contact_id
         else None
     )
@@ -414,12 +472,31 @@ async def cancel_booking(
 ) -> Booking:
     """Cancel a booking before the session starts; a freed seat goes to the first on the list.
 
+    Staff cancel any booking, a partner those of its members' contacts, a member contact its
+    own and those it made for colleagues (the bookings it sees: network.training.scope).
     The promotion happens in the same transaction, with the session locked, and the promoted
     contact is owed an email with the calendar invite.
     """
-    require_manager(principal, "bookingId")
+    require_booker(principal, "bookingId")
     now = now or utcnow()
     visible = await _visible_booking(session, principal, booking_id, "bookingId")
+    # The contacts owed emails (a member contact's colleague; whoever is promoted, who may be
+    # another partner's) are read beyond row-level security, for the emails only: the booking
+    # was checked visible above, and nothing of theirs is returned to the caller.
+    async with beyond_row_security(
+        session, principal, (PrincipalKind.MEMBER, PrincipalKind.PARTNER)
+    ):
+        return await _cancel(session, principal, visible, reason=reason, now=now)
+
+
+async def _cancel(
+    session: AsyncSession,
+    principal: Principal,
+    visible: Row[Any],
+    *,
+    reason: str | None,
+    now: datetime,
+) -> Booking:
     # The booking is visible, so its session may be locked whoever asks.
     training = await lock_session(session, SYSTEM, visible.session_id, "bookingId")
     booking = (await lock_bookings(session, [visible.id]))[visible.id]

@@ -129,8 +129,11 @@ async def create_course(
     accreditation: str | None = None,
     accreditation_reference: str | None = None,
     learning_outcomes: LearningOutcomesValue | None = None,
+    certificate_waits_for_evaluation: bool = False,
 ) -> Course:
-    """Add a course to the catalogue (staff), with its CPD accreditation and learning outcomes."""
+    """Add a course to the catalogue (staff), with its CPD accreditation and learning outcomes;
+    `certificate_waits_for_evaluation`: certificates are issued once the attendee's evaluation
+    is in."""
     require_staff(principal, "title")
     errors = Errors()
     clean_title = clean_text(errors, "title", title)
@@ -159,6 +162,7 @@ async def create_course(
         accreditation=clean_accreditation,
         accreditation_reference=clean_reference,
         learning_outcomes=outcomes,
+        certificate_waits_for_evaluation=bool(certificate_waits_for_evaluation),
     )
     session.add(course)
     await session.flush()
@@ -176,6 +180,7 @@ async def create_course(
             "accreditation": clean_accreditation,
             "accreditation_reference": clean_reference,
             "learning_outcomes": outcomes,
+            "certificate_waits_for_evaluation": bool(certificate_waits_for_evaluation),
         },
     )
     return course
@@ -258,6 +263,7 @@ async def update_course(
     accreditation: Any = UNSET,
     accreditation_reference: Any = UNSET,
     learning_outcomes: Any = UNSET,
+    certificate_waits_for_evaluation: Any = UNSET,
 ) -> Course:
     """Change some fields of a course (staff); fields left UNSET are kept.
 
@@ -299,6 +305,14 @@ async def update_course(
         )
     if learning_outcomes is not UNSET:
         changes["learning_outcomes"] = clean_learning_outcomes(errors, learning_outcomes)
+    if certificate_waits_for_evaluation is not UNSET:
+        if certificate_waits_for_evaluation is None:
+            errors.add(
+                "certificateWaitsForEvaluation",
+                "REQUIRED",
+                "Say whether certificates wait for the evaluation.",
+            )
+        changes["certificate_waits_for_evaluation"] = certificate_waits_for_evaluation
     if not errors.has("cpdHours"):
         _check_certified(
             errors,

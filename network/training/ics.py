@@ -10,10 +10,17 @@ copy of someone whose own booking was cancelled).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from network.kit.calendar import Attendee, CalendarEvent, CalendarMethod, build_calendar
+from network.kit.calendar import (
+    Attendee,
+    CalendarEvent,
+    CalendarMethod,
+    build_calendar,
+    build_feed,
+)
 
 PRODUCT_ID = "-//CitizenPowered networks//Network CRM training//EN"
 UID_DOMAIN = "training.network-crm"
@@ -74,3 +81,35 @@ def render_ics(
         cancelled=training.status == "CANCELLED",
     )
     return build_calendar(event, method, product_id=PRODUCT_ID, stamp=training.updated_at)
+
+
+def render_feed(
+    entries: Iterable[tuple[Any, str]], *, organizer: Person, name: str | None = None
+) -> bytes:
+    """A published calendar of sessions: (session row with its course's `title` and
+    `description`, the session's public page address) pairs, one VEVENT each.
+
+    Each event has the UID and SEQUENCE of the session's own .ics, so a calendar that holds
+    both shows one event. It never carries the online link: that is for those booked (their
+    invitation); the event's URL is the session's public page. DTSTAMP is the session's last
+    change, as in render_ics.
+    """
+    events = []
+    for training, page in entries:
+        parts = [training.description, page]
+        event = CalendarEvent(
+            uid=session_uid(training.id),
+            sequence=training.ics_sequence,
+            summary=training.title,
+            starts_at=training.starts_at,
+            ends_at=training.ends_at,
+            time_zone=training.time_zone,
+            description="\n\n".join(p for p in parts if p),
+            location=training.venue or "Online",
+            url=page,
+            organizer_email=organizer.email,
+            organizer_name=organizer.name,
+            cancelled=training.status == "CANCELLED",
+        )
+        events.append((event, training.updated_at))
+    return build_feed(events, product_id=PRODUCT_ID, name=name)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     text,
@@ -65,6 +66,10 @@ class Course(Base):
     # The learning outcomes per language: {"en": ["...", ...], "fr": [...]}.
     learning_outcomes: Mapped[dict[str, list[str]]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    # Set: an attendee's certificate is issued only once their evaluation is in.
+    certificate_waits_for_evaluation: Mapped[bool] = mapped_column(
+        default=False, server_default=text("false")
     )
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
@@ -189,4 +194,74 @@ class Booking(Base):
     reminder_queued_at: Mapped[datetime | None] = mapped_column(
         info=not_personal("when the reminder was owed: bookkeeping of the outbox")
     )
+    updated_at: Mapped[datetime] = updated_at_column(not_personal(ROW_WRITTEN))
+
+
+# The five questions of the evaluation form, each answered on a 1-5 scale, in the order asked.
+EVALUATION_QUESTIONS = ("relevance", "trainer", "materials", "practice", "overall")
+
+
+def _answer() -> Mapped[int | None]:
+    return mapped_column(
+        SmallInteger,
+        info=personal(
+            Category.TRAINING,
+            "the attendee's rating of the training (1-5), for the training's aggregate feedback",
+            WITH_HISTORY,
+            Erase.KEEP,
+        ),
+    )
+
+
+class TrainingEvaluation(Base):
+    """An attendee's evaluation of a session: owed (invited) once the session has ended and
+    attendance is marked, answered (`submitted_at`) once through the emailed link.
+
+    The row is written when the invitation is owed, so it is also the invitation's record:
+    one per booking (the unique key), and the answers stay NULL until submitted.
+    """
+
+    __tablename__ = "training_evaluations"
+    __table_args__ = (
+        *(
+            CheckConstraint(f"{q} BETWEEN 1 AND 5", name=f"{q}_on_the_scale")
+            for q in EVALUATION_QUESTIONS
+        ),
+        CheckConstraint(
+            "submitted_at IS NULL OR ("
+            + " AND ".join(f"{q} IS NOT NULL" for q in EVALUATION_QUESTIONS)
+            + ")",
+            name="answered_when_submitted",
+        ),
+        CheckConstraint("char_length(comments) <= 2000", name="comments_length"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    booking_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    relevance: Mapped[int | None] = _answer()
+    trainer: Mapped[int | None] = _answer()
+    materials: Mapped[int | None] = _answer()
+    practice: Mapped[int | None] = _answer()
+    overall: Mapped[int | None] = _answer()
+    comments: Mapped[str | None] = mapped_column(
+        Text,
+        info=personal(
+            Category.TRAINING,
+            "the attendee's comments on the training (free text may name someone)",
+            WITH_HISTORY,
+            Erase.SCRUB,
+        ),
+    )
+    # The language the invitation was written in (the attendee's, when it was owed).
+    language: Mapped[str] = mapped_column(
+        String(2),
+        info=personal(
+            Category.CONTACT, "to write the form in the attendee's language", WITH_HISTORY
+        ),
+    )
+    invited_at: Mapped[datetime] = mapped_column(info=_history())
+    submitted_at: Mapped[datetime | None] = mapped_column(info=_history())
+    created_at: Mapped[datetime] = created_at_column(not_personal(ROW_WRITTEN))
     updated_at: Mapped[datetime] = updated_at_column(not_personal(ROW_WRITTEN))

@@ -83,6 +83,7 @@ def mutation(expect: Mapping[str, str], **fields: Any) -> Row:
 
 STAFF_ONLY = signed_in("FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ALLOWED")
 OWNERS = signed_in("FORBIDDEN", "ALLOWED", "NOT_FOUND", "ALLOWED")
+BOOKERS = signed_in("ALLOWED", "ALLOWED", "NOT_FOUND", "ALLOWED")  # the member contact's too
 LIST = signed_in("ALLOWED", "ALLOWED", "ALLOWED", "ALLOWED")
 LOOKUP = signed_in("NULL", "ALLOWED", "NULL", "ALLOWED")
 OWN_LOOKUP = signed_in("ALLOWED", "ALLOWED", "NULL", "ALLOWED")  # the member contact's too
@@ -113,6 +114,8 @@ QUERIES: dict[str, Row] = {
     "rateLimit": row(everyone("ALLOWED")),  # each caller's own budget
     # Staff see every partner's rules; a partner its own (partner B's are its own too).
     "retentionRules": row(signed_in("FORBIDDEN", "ALLOWED", "ALLOWED", "ALLOWED")),
+    # The caller's own calendar feed: nobody has one in the world; staff never have one.
+    "calendarFeed": row(signed_in("NULL", "NULL", "NULL", "NULL")),
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -200,8 +203,10 @@ MUTATIONS: dict[str, Row] = {
         venue="Neuadd y Sir",
     ),
     "updateTrainingSession": mutation(STAFF_ONLY, id="{upcoming}", capacity=6),
-    "bookTraining": mutation(OWNERS, sessionId="{upcoming}", contactId="{gareth}"),
-    "cancelBooking": mutation(OWNERS, bookingId="{booking}"),
+    # A member contact books itself or a colleague (Gareth works at Aberdare, as Siân does) and
+    # cancels its own bookings and those it made (network.training.scope).
+    "bookTraining": mutation(BOOKERS, sessionId="{upcoming}", contactId="{gareth}"),
+    "cancelBooking": mutation(BOOKERS, bookingId="{booking}"),
     "markAttendance": mutation(STAFF_ONLY, bookingIds=["{attended}"], attended=True),
     "clearAttendance": mutation(STAFF_ONLY, bookingIds=["{attended}"], reason="Mix-up"),
     "recordWalkIn": mutation(STAFF_ONLY, sessionId="{past}", contactId="{gareth}"),
@@ -221,6 +226,9 @@ MUTATIONS: dict[str, Row] = {
         signed_in("ALLOWED", "ALLOWED", "NOT_FOUND", "ALLOWED"), contactId="{sian}"
     ),
     "erasePerson": mutation(STAFF_ONLY, contactId="{rhys}", reason="Asked to be forgotten"),
+    # Each member contact and partner user makes and revokes its own feed; staff have none.
+    "createCalendarFeed": mutation(signed_in("ALLOWED", "ALLOWED", "ALLOWED", "FORBIDDEN")),
+    "revokeCalendarFeed": mutation(signed_in("NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN")),
 }
 
 MATRIX: dict[tuple[str, str], Row] = {

@@ -32,6 +32,7 @@ from network.certificates.models import Certificate
 from network.config import Settings
 from network.consent.models import ConsentEvent
 from network.contacts.models import Contact
+from network.feeds.models import CalendarFeed
 from network.meetings.models import MeetingInvitation, NetworkMeeting
 from network.members.models import Member
 from network.messaging.models import OutboxMessage, OutboxStatus
@@ -229,6 +230,20 @@ MATRIX: dict[tuple[str, str], list[Probe]] = {
             hides={"member": ("{theirs_number}", "{foreign_number}")},
         )
     ],
+    # Book training: the member contact books itself or a colleague (Gareth, at Aberdare too).
+    ("GET", "/portal/training/book"): [Probe("/portal/training/book", signed_in(member=200))],
+    ("GET", "/portal/training/book/{session_id}"): [
+        Probe(
+            "/portal/training/book/{upcoming}",
+            signed_in(member=200),
+            shows={"member": ("Gareth Morgan",)},
+            hides={"member": ("Rhys Evans", "Owain Hughes")},
+        )
+    ],
+    ("GET", "/portal/training/bookings/{booking_id}/cancel"): [
+        Probe("/portal/training/bookings/{booking}/cancel", signed_in(member=200)),
+        Probe("/portal/training/bookings/{waiting}/cancel", signed_in()),  # Gareth's own
+    ],
     ("GET", "/portal/email-preferences"): [
         Probe(
             "/portal/email-preferences",
@@ -245,6 +260,14 @@ MATRIX: dict[tuple[str, str], list[Probe]] = {
     ],
     ("GET", "/portal/my-data/exports/{export_id}/download/{token}"): [
         Probe("/portal/my-data/exports/{sian}/download/not-a-token", signed_in())
+    ],
+    # A member contact's or a partner user's own calendar feed (staff have none).
+    ("GET", "/portal/calendar-feed"): [
+        Probe(
+            "/portal/calendar-feed",
+            signed_in(a=200, b=200, member=200),
+            shows={"member": ("My calendar feed",), "partner A": ("Make my calendar feed",)},
+        )
     ],
     # -- staff's administration pages ----------------------------------------------------------
     ("GET", "/portal/partners"): [
@@ -529,6 +552,25 @@ MATRIX: dict[tuple[str, str], list[Probe]] = {
             "/portal/training/meetings/{meeting_b}/rsvp", signed_in(), {"response": "NO"}
         ),
     ],
+    ("POST", "/portal/training/book/{session_id}"): [
+        Probe(
+            "/portal/training/book/{upcoming}",
+            signed_in(member=303),
+            {"contact": "{gareth}"},
+            goes_to="/portal/training/book/{upcoming}?booked=",
+        ),
+    ],
+    ("POST", "/portal/training/bookings/{booking_id}/cancel"): [
+        Probe(  # Gareth's own booking, not one Siân made: not hers to cancel
+            "/portal/training/bookings/{waiting}/cancel", signed_in(), {}
+        ),
+        Probe(
+            "/portal/training/bookings/{booking}/cancel",
+            signed_in(member=303),
+            {},
+            goes_to="/portal/training?cancelled=1",
+        ),
+    ],
     ("POST", "/portal/email-preferences"): [
         Probe(
             "/portal/email-preferences",
@@ -540,6 +582,22 @@ MATRIX: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/portal/my-data/export"): [
         Probe(
             "/portal/my-data/export", signed_in(member=303), {}, goes_to="/portal/my-data?asked=1"
+        )
+    ],
+    ("POST", "/portal/calendar-feed"): [
+        Probe(
+            "/portal/calendar-feed",
+            signed_in(a=200, b=200, member=200),
+            {},
+            shows={"member": ("/calendar/ncal_",), "partner A": ("/calendar/ncal_",)},
+        )
+    ],
+    ("POST", "/portal/calendar-feed/revoke"): [
+        Probe(
+            "/portal/calendar-feed/revoke",
+            signed_in(a=303, b=303, member=303),
+            {},
+            goes_to="/portal/calendar-feed?revoked=1",
         )
     ],
     # -- public posts ---------------------------------------------------------------------------
@@ -752,6 +810,14 @@ async def snapshot(session: AsyncSession, world: World) -> dict[str, list[tuple[
         "exports": select(
             PersonalDataExport.contact_id, PersonalDataExport.requested_by_user_id
         ).where(PersonalDataExport.contact_id.in_(contacts)),
+        "calendar feeds": select(
+            CalendarFeed.id, CalendarFeed.contact_id, CalendarFeed.user_id, CalendarFeed.revoked_at
+        ).where(
+            or_(
+                CalendarFeed.contact_id.in_(contacts),
+                CalendarFeed.user_id.in_(select(User.id).where(User.email.in_(emails_of_users))),
+            )
+        ),
         "outbox": select(OutboxMessage.template, OutboxMessage.to_email).where(
             or_(
                 OutboxMessage.to_email.in_(emails_of_users),
@@ -842,7 +908,7 @@ async def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(
             assert answer.status_code == 403, url
         assert await snapshot(session, world) == before, url
         posts += 1
-    assert posts == {"partner A": 18, "member": 7, "anonymous": 4, "staff": 37}[who]
+    assert posts == {"partner A": 20, "member": 11, "anonymous": 4, "staff": 37}[who]
     if who != "anonymous":  # still signed in: the sign-out was refused too
         home = "/portal/training" if who == "member" else "/portal/"
         assert (await client.get(home)).status_code == 200

@@ -120,6 +120,15 @@ class Loaders:
         self.seat_counts = by_id(
             lambda ids: training.seat_counts(session, ids), default=training.SeatCounts()
         )
+        # Evaluation summaries (None: the caller may see none).
+        self.session_evaluations = by_id(
+            lambda ids: training.evaluation_summaries(session, principal, session_ids=ids),
+            plain=False,
+        )
+        self.course_evaluations = by_id(
+            lambda ids: training.evaluation_summaries(session, principal, course_ids=ids),
+            plain=False,
+        )
         # Network meetings (their rows are used as the repository returns them).
         self.meeting = by_id(
             lambda ids: meetings.get_meetings(session, principal, ids), plain=False

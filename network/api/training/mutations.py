@@ -45,6 +45,10 @@ class CreateCourseInput:
     learning_outcomes: list[LearningOutcomesInput] | None = strawberry.field(
         default=None, description="Per language (en, cy, fr, es, de)."
     )
+    certificate_waits_for_evaluation: bool = strawberry.field(
+        default=False,
+        description="Issue an attendee's certificate only once their evaluation is in.",
+    )
 
 
 @strawberry.input
@@ -61,6 +65,7 @@ class UpdateCourseInput:
         default=strawberry.UNSET,
         description="Replaces all the course's learning outcomes; null or [] removes them.",
     )
+    certificate_waits_for_evaluation: bool | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -217,6 +222,7 @@ class TrainingMutation:
                 accreditation=input.accreditation,
                 accreditation_reference=input.accreditation_reference,
                 learning_outcomes=_outcomes(input.learning_outcomes),
+                certificate_waits_for_evaluation=input.certificate_waits_for_evaluation,
             ),
             input=input,
         )
@@ -242,6 +248,7 @@ class TrainingMutation:
                     if input.learning_outcomes is strawberry.UNSET
                     else _outcomes(input.learning_outcomes)
                 ),
+                certificate_waits_for_evaluation=given(input.certificate_waits_for_evaluation),
             ),
             input=input,
         )

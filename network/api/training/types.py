@@ -41,6 +41,10 @@ class Course(Node):
     accreditation_reference: str | None = strawberry.field(
         description="The provider's reference number with that body, printed on certificates."
     )
+    certificate_waits_for_evaluation: bool = strawberry.field(
+        description="Whether an attendee's certificate is issued only once their evaluation "
+        "of the session is in."
+    )
     created_at: datetime
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
@@ -59,6 +63,7 @@ class Course(Node):
             cpd_certified=row.cpd_certified,
             accreditation=row.accreditation,
             accreditation_reference=row.accreditation_reference,
+            certificate_waits_for_evaluation=row.certificate_waits_for_evaluation,
             outcomes=dict(row.learning_outcomes or {}),
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -78,6 +83,41 @@ class Course(Node):
             for language in LANGUAGES
             if self.outcomes.get(language)
         ]
+
+    @strawberry.field(
+        description="The attendees' evaluations of the course's sessions (staff: all; a "
+        "partner: its members' contacts'); null for member contacts."
+    )
+    async def evaluation_summary(self, info: AnyInfo) -> EvaluationSummary | None:
+        found = await info.context.loaders.course_evaluations.load(self.db_id)
+        return EvaluationSummary.of(found) if found is not None else None
+
+
+@strawberry.type(description="Attendees' evaluations of training: how many, and the averages.")
+class EvaluationSummary:
+    invited: int = strawberry.field(description="Attendees asked for their evaluation.")
+    responses: int = strawberry.field(description="Evaluations received.")
+    questions: list[str] = strawberry.field(
+        description="The questions, in the order of `averages`: relevance, trainer, "
+        "materials, practice, overall."
+    )
+    averages: list[float | None] = strawberry.field(
+        description="The average answer (1-5) to each question; null with no answers."
+    )
+    comments: list[str] | None = strawberry.field(
+        description="The comments received, oldest first (staff only; null for others)."
+    )
+
+    @classmethod
+    def of(cls, summary: training.EvaluationSummary) -> EvaluationSummary:
+        """Build from the service's summary."""
+        return cls(
+            invited=summary.invited,
+            responses=summary.responses,
+            questions=list(training.EVALUATION_QUESTIONS),
+            averages=list(summary.averages),
+            comments=list(summary.comments) if summary.comments is not None else None,
+        )
 
 
 @strawberry.type(description="A course's learning outcomes in one language.")
@@ -214,6 +254,14 @@ class TrainingSession(Node):
     @strawberry.field(description="Whether the session takes bookings now.")
     def booking_open(self) -> bool:
         return training.booking_open(self, utcnow())
+
+    @strawberry.field(
+        description="The attendees' evaluations of the session (staff: all; a partner: its "
+        "members' contacts'); null for member contacts."
+    )
+    async def evaluation_summary(self, info: AnyInfo) -> EvaluationSummary | None:
+        found = await info.context.loaders.session_evaluations.load(self.db_id)
+        return EvaluationSummary.of(found) if found is not None else None
 
     @strawberry.field(description="The session's calendar file (.ics), an absolute URL.")
     def ics_url(self, info: AnyInfo) -> str:

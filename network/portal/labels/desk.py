@@ -43,6 +43,9 @@ LABELS: dict[str, dict[str, str]] = {
         "desk_format_TWO_DAY": "Two days",
         "desk_cpd_hours": "CPD hours",
         "desk_cpd_certified": "CPD certified",
+        "desk_certificate_waits_for_evaluation": (
+            "Issue the certificate only once the attendee's evaluation is in"
+        ),
         "desk_accreditation": "Accreditation",
         "desk_accredited_by": "Accredited by (e.g. CPD Standards Office)",
         "desk_accreditation_reference": "Provider's reference number",

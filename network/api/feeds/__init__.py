@@ -1,0 +1,1 @@
+"""GraphQL for private calendar feeds: the caller's feed, making and revoking it."""
