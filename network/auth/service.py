@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from network.audit import service as audit
@@ -446,6 +446,7 @@ async def revoke_access_of(
         sessions=await _revoke_sessions(session, [user.id], now),
         tokens=await revoke_tokens(session, [user.id], now=now),
     )
+    await _revoke_feeds(session, [user.id], user.contact_id, now)
     counts = {"count": revoked.sessions, "tokens": revoked.tokens}
     audit.record(session, principal, "user.sessions_revoked", "User", user.id, counts)
     return revoked
@@ -485,9 +486,28 @@ async def end_contact_access(
         tokens=await revoke_tokens(session, user_ids, now=now),
         links=_count(links),
     )
+    await _revoke_feeds(session, user_ids, contact_id, now)
     for user_id in user_ids:
         audit.record(session, principal, "user.access_ended", "User", user_id)
     return revoked
+
+
+async def _revoke_feeds(
+    session: AsyncSession,
+    user_ids: Sequence[uuid.UUID],
+    contact_id: uuid.UUID | None,
+    now: datetime,
+) -> None:
+    """Revoke the live calendar feeds (network.feeds) of these users and this contact, so
+    their old feed addresses stop answering. network.feeds sits above this layer, so this is
+    a plain UPDATE of its table."""
+    await session.execute(
+        text(
+            "UPDATE calendar_feeds SET revoked_at = :now WHERE revoked_at IS NULL"
+            " AND (user_id = ANY(:users) OR contact_id = :contact)"
+        ),
+        {"now": now, "users": list(user_ids), "contact": contact_id},
+    )
 
 
 async def restore_contact_access(

@@ -49,7 +49,7 @@ async def issue_due_certificates(
             TrainingSession.ends_at <= now,
             TrainingSession.status == TrainingSessionStatus.SCHEDULED,
             Course.cpd_certified.is_(True),
-            owes_certificate(),  # exactly what the issuer issues, so none is picked in vain
+            owes_certificate(now),  # exactly what the issuer issues, so none is picked in vain
         )
         .order_by(TrainingSession.starts_at, Booking.queue_number)
         .limit(limit)

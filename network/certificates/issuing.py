@@ -16,9 +16,9 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,7 @@ from network.kit.errors import DomainError
 from network.members.models import Member
 from network.messaging.mime import Attachment
 from network.messaging.service import queue_email
+from network.training import evaluations
 from network.training.enums import BookingStatus
 from network.training.models import Booking, Course, TrainingEvaluation, TrainingSession
 from network.training.sessions import lock_session, lock_sessions
@@ -88,7 +89,7 @@ def _date_text(training: TrainingSession, language: str) -> str:
     return text
 
 
-def owes_certificate() -> ColumnElement[bool]:
+def owes_certificate(now: datetime | None = None) -> ColumnElement[bool]:
     """Whether a booking (joined with its Contact) is owed a certificate: the one rule of the
     issuer and the due sweep.
 
@@ -97,7 +98,9 @@ def owes_certificate() -> ColumnElement[bool]:
     issuing again, but attendance recorded anew after a correction (NO_SHOW, then ATTENDED
     again) earns a new certificate with a new number, the revoked one staying REVOKED. A
     course whose certificates wait for the evaluation (`certificate_waits_for_evaluation`)
-    also needs the booking's evaluation submitted (network.training.evaluations).
+    also needs the booking's evaluation submitted (network.training.evaluations), unless the
+    invitation has expired unanswered (sent more than VALID_DAYS before `now`, the database's
+    clock when not given): the wait then ends, so no certificate waits forever.
     """
     held = exists().where(
         Certificate.booking_id == Booking.id,
@@ -121,7 +124,11 @@ def owes_certificate() -> ColumnElement[bool]:
         waits_course.c.certificate_waits_for_evaluation.is_(True),
         ~exists().where(
             TrainingEvaluation.booking_id == Booking.id,
-            TrainingEvaluation.submitted_at.is_not(None),
+            or_(
+                TrainingEvaluation.submitted_at.is_not(None),
+                TrainingEvaluation.invited_at
+                < (func.now() if now is None else now) - timedelta(days=evaluations.VALID_DAYS),
+            ),
         ),
     )
     return and_(
@@ -144,13 +151,14 @@ async def _pending(
     session: AsyncSession,
     session_ids: Sequence[uuid.UUID],
     booking_ids: Sequence[uuid.UUID] | None,
+    now: datetime,
 ) -> list[_Pending]:
     """The bookings of these (locked) sessions owed a certificate, locked in id order."""
     statement = (
         select(Booking, Contact, Member.network, Member.name)
         .join(Contact, Contact.id == Booking.contact_id)
         .join(Member, Member.id == Contact.member_id)
-        .where(Booking.session_id.in_(session_ids), owes_certificate())
+        .where(Booking.session_id.in_(session_ids), owes_certificate(now))
         .order_by(Booking.id)
     )
     if booking_ids is not None:
@@ -198,7 +206,7 @@ async def _issue(
     by_id = {t.id: t for t in trainings}
     place = {t.id: n for n, t in enumerate(trainings)}
     pending = sorted(
-        await _pending(session, list(courses), booking_ids),
+        await _pending(session, list(courses), booking_ids, now),
         key=lambda p: (place[p.booking.session_id], p.booking.queue_number),
     )
     if not pending:

@@ -72,6 +72,8 @@ SHOWN_BOOKINGS = {
     BookingStatus.ATTENDED: EventStatus.CONFIRMED,
     BookingStatus.WAITLISTED: EventStatus.TENTATIVE,
 }
+# The bookings whose holder's feed carries the session's online link (a seat held).
+SEATED = frozenset({BookingStatus.CONFIRMED, BookingStatus.ATTENDED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,10 +213,14 @@ async def download_feed(
     return content
 
 
-def _session_event(training: Any, course: Any, status: EventStatus, person: Person) -> FeedEvent:
-    """A session as its calendar file shows it (network.training.ics.render_ics), sent by
-    `person` (network.training.notices.organizer, read once per feed)."""
-    parts = [course.description, training.online_url]
+def _session_event(
+    training: Any, course: Any, status: EventStatus, person: Person, *, with_link: bool
+) -> FeedEvent:
+    """A session as its invitation shows it (network.training.ics.render_ics), sent by
+    `person` (network.training.notices.organizer, read once per feed); the online link only
+    `with_link` (a seat held: not for those waiting)."""
+    link = training.online_url if with_link else None
+    parts = [course.description, link]
     if training.status == TrainingSessionStatus.CANCELLED:
         status = EventStatus.CANCELLED
     event = CalendarEvent(
@@ -225,8 +231,8 @@ def _session_event(training: Any, course: Any, status: EventStatus, person: Pers
         ends_at=training.ends_at,
         time_zone=training.time_zone,
         description="\n\n".join(p for p in parts if p) or None,
-        location=training.venue or training.online_url,
-        url=training.online_url,
+        location=training.venue or link or ("Online" if training.online_url else None),
+        url=link,
         organizer_email=person.email,
         organizer_name=person.name,
     )
@@ -282,7 +288,8 @@ async def _contact_feed(
         # A live booking wins over an earlier cancelled one of the same session.
         if training.id in sessions and shown is EventStatus.CANCELLED:
             continue
-        sessions[training.id] = _session_event(training, course, shown, person)
+        seated = status in SEATED
+        sessions[training.id] = _session_event(training, course, shown, person, with_link=seated)
     meetings = await session.scalars(
         select(NetworkMeeting)
         .join(MeetingInvitation, MeetingInvitation.meeting_id == NetworkMeeting.id)
@@ -339,7 +346,8 @@ async def _partner_feed(session: AsyncSession, user_id: uuid.UUID, now: datetime
         )
     )
     person = organizer()
-    events = [_session_event(t, c, EventStatus.CONFIRMED, person) for t, c in rows.all()]
+    confirmed = EventStatus.CONFIRMED
+    events = [_session_event(t, c, confirmed, person, with_link=True) for t, c in rows.all()]
     meetings = await session.scalars(
         select(NetworkMeeting).where(NetworkMeeting.cohort_id.in_(cohorts), _meetings_shown(cutoff))
     )

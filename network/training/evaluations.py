@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,6 +56,8 @@ SCALE = range(1, 6)
 LOOK_BACK = timedelta(days=30)
 LONGEST_SESSION = timedelta(days=14)
 QUESTIONS = EVALUATION_QUESTIONS
+# A partner sees a summary's averages only from this many answers in its view (else null).
+MIN_PARTNER_RESPONSES = 3
 
 
 # -- the link ---------------------------------------------------------------------------------
@@ -87,8 +89,9 @@ def evaluation_url(booking_id: uuid.UUID) -> str:
 
 
 def _due(now: datetime) -> Any:
-    """ATTENDED bookings of sessions that ended (not cancelled, not long ago) with no
-    invitation yet, their attendee not erased."""
+    """ATTENDED bookings of sessions that ended (not cancelled) with no invitation yet, their
+    attendee not erased: the session ended within LOOK_BACK, or its attendance was marked
+    within LOOK_BACK (marked late, long after the end, it is invited all the same)."""
     since = now - LOOK_BACK
     return (
         select(Booking.id, Contact, TrainingSession, Course)
@@ -96,9 +99,14 @@ def _due(now: datetime) -> Any:
         .join(Course, Course.id == TrainingSession.course_id)
         .join(Contact, Contact.id == Booking.contact_id)
         .where(
-            TrainingSession.starts_at >= since - LONGEST_SESSION,
+            or_(
+                and_(
+                    TrainingSession.starts_at >= since - LONGEST_SESSION,
+                    TrainingSession.ends_at > since,
+                ),
+                Booking.attendance_marked_at > since,
+            ),
             TrainingSession.starts_at < now,
-            TrainingSession.ends_at > since,
             TrainingSession.ends_at <= now,
             TrainingSession.status == TrainingSessionStatus.SCHEDULED,
             Booking.status == BookingStatus.ATTENDED,
@@ -331,8 +339,9 @@ async def submit_evaluation(
 @dataclass(frozen=True, slots=True)
 class EvaluationSummary:
     """The evaluations of a session or course as a caller may see them: how many were asked
-    for and answered, the average of each question (None with no answers), in QUESTIONS
-    order, and the comments (None for callers who may not read them)."""
+    for and answered, the average of each question (None with no answers, or, for a
+    partner, fewer than MIN_PARTNER_RESPONSES), in QUESTIONS order, and the comments (None
+    for callers who may not read them)."""
 
     invited: int
     responses: int
@@ -383,11 +392,13 @@ async def evaluation_summaries(
         for i in wanted
     }
     for row in (await session.execute(counts)).all():
+        # Too few answers would let a partner read one attendee's scores: averages withheld.
+        hidden = not principal.sees_everything and int(row.responses) < MIN_PARTNER_RESPONSES
         found[row.key] = EvaluationSummary(
             invited=int(row.invited),
             responses=int(row.responses),
             averages=[
-                round(float(v), 2) if (v := getattr(row, q)) is not None else None
+                round(float(v), 2) if (v := getattr(row, q)) is not None and not hidden else None
                 for q in QUESTIONS
             ],
             comments=[] if principal.sees_everything else None,

@@ -50,6 +50,9 @@ def method_for(training: Any) -> CalendarMethod:
     return CalendarMethod.CANCEL if training.status == "CANCELLED" else CalendarMethod.REQUEST
 
 
+ONLINE_NOTE = "Online: the link is in your booking confirmation."
+
+
 def render_ics(
     training: Any,
     course: Any,
@@ -57,14 +60,19 @@ def render_ics(
     organizer: Person,
     method: CalendarMethod | None = None,
     attendee: Person | None = None,
+    with_link: bool = True,
 ) -> bytes:
     """The .ics file of a session (a row or entity) and its course.
 
     DTSTAMP is the session's last change rather than "now", so the same session state gives
-    the same bytes (downloads can be compared and cached).
+    the same bytes (downloads can be compared and cached). Without `with_link` (the file
+    served to anyone holding the session's id) the online link is left out: it is for those
+    booked, in their invitation.
     """
     method = method or method_for(training)
-    parts = [course.description, training.online_url]
+    link = training.online_url if with_link else None
+    note = None if with_link or not training.online_url else ONLINE_NOTE
+    parts = [course.description, link or note]
     event = CalendarEvent(
         uid=session_uid(training.id),
         sequence=training.ics_sequence,
@@ -73,8 +81,8 @@ def render_ics(
         ends_at=training.ends_at,
         time_zone=training.time_zone,
         description="\n\n".join(p for p in parts if p) or None,
-        location=training.venue or training.online_url,
-        url=training.online_url,
+        location=training.venue or link or ("Online" if training.online_url else None),
+        url=link,
         organizer_email=organizer.email,
         organizer_name=organizer.name,
         attendees=(Attendee(attendee.email, attendee.name),) if attendee else (),

@@ -122,7 +122,7 @@ async def list_catalogue(
         statement = statement.where(sessions.online_url.is_not(None))
     elif query.online is False:
         statement = statement.where(sessions.venue.is_not(None))
-    if query.month is not None:
+    if query.month is not None and 2000 <= query.month.year <= 9998:
         start = date(query.month.year, query.month.month, 1)
         wall_clock = func.timezone(sessions.time_zone, sessions.starts_at)
         statement = statement.where(

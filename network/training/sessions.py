@@ -237,11 +237,11 @@ async def promote_waiting(
 async def calendar_file(
     session: AsyncSession, session_id: uuid.UUID, organizer: Person
 ) -> bytes | None:
-    """A session's .ics file, for whoever holds its unguessable id; None for an unknown id.
+    """A session's .ics file, for whoever holds its id; None for an unknown id.
 
-    A session's calendar file carries only what its invitation carries (course, times, place,
-    online link), so it is served by id, without a token: calendar programs and email clients
-    fetch it without one. The id is a random UUID, known only to those shown the session.
+    It is served by id, without a token: calendar programs and email clients fetch it without
+    one. Public sessions' ids are published (the catalogue), so the file never carries the
+    online link; those booked get it in their invitation's attachment.
     """
     row = (
         await session.execute(
@@ -253,7 +253,7 @@ async def calendar_file(
     if row is None:
         return None
     training, course = row
-    return render_ics(training, course, organizer=organizer)
+    return render_ics(training, course, organizer=organizer, with_link=False)
 
 
 def booking_open(training: Any, now: datetime) -> bool:

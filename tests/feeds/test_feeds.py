@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from network.auth import service as auth
 from network.auth.principal import SYSTEM, Principal, PrincipalKind
 from network.auth.service import hash_token
 from network.config import get_settings
@@ -446,3 +447,52 @@ async def test_erasing_a_contact_deletes_its_feeds(
     count = select(func.count()).select_from(CalendarFeed)
     assert await session.scalar(count.where(CalendarFeed.contact_id == world.scene.sian.id)) == 0
     assert (await client.get(path_of(url))).status_code == 404
+
+
+# -- ending someone's access, and the online link ------------------------------------------------
+
+
+async def test_ending_a_contacts_access_revokes_its_feed_for_good(
+    world: Feeds, gql: GraphQL, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    url = await new_feed(gql, world.sian_token)
+    assert (await client.get(path_of(url))).status_code == 200
+    await auth.end_contact_access(session, SYSTEM, world.scene.sian.id)
+    await auth.restore_contact_access(session, SYSTEM, world.scene.sian.id)
+    await session.commit()
+    # Archived then restored: the contact is live again, the old address is not.
+    assert (await client.get(path_of(url))).status_code == 404
+    revoked = await session.scalar(
+        select(CalendarFeed.revoked_at).where(CalendarFeed.contact_id == world.scene.sian.id)
+    )
+    assert revoked is not None
+
+
+async def test_revoking_a_users_access_revokes_its_feed(
+    world: Feeds, make: Factory, gql: GraphQL, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    user = await make.user(Role.PARTNER, partner=world.scene.partner)
+    url = await new_feed(gql, await make.token_for(user))
+    other = await new_feed(gql, world.sian_token)
+    assert (await client.get(path_of(url))).status_code == 200
+    await auth.revoke_access_of(session, SYSTEM, user.email)
+    await session.commit()
+    assert (await client.get(path_of(url))).status_code == 404
+    assert (await client.get(path_of(other))).status_code == 200  # someone else's stays
+
+
+async def test_only_a_held_seat_gets_the_online_link_in_the_feed(
+    world: Feeds, gql: GraphQL, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    link = "https://meet.example/secret-room"
+    world.confirmed.online_url = link
+    world.waiting.online_url = link
+    await session.commit()
+    url = await new_feed(gql, world.sian_token)
+    feed = parse((await client.get(path_of(url))).content)
+    seated = feed.events[session_uid(world.confirmed.id)]
+    waiting = feed.events[session_uid(world.waiting.id)]
+    assert seated["URL"] == link and link in seated["DESCRIPTION"]
+    assert waiting["STATUS"] == "TENTATIVE"
+    assert link not in str(waiting)
+    assert waiting["LOCATION"].startswith("Council Chamber")  # its venue, not the link

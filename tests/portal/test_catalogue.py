@@ -238,6 +238,9 @@ async def test_filters_by_course_language_place_and_month(
     assert await ids(course=str(london.course_id), place="online", language="fr") == [str(paris.id)]
     # What cannot be read is no filter (and the form shows "any").
     assert len(await ids(course="nope", language="xx", place="moon", month="2027-13")) == 3
+    # A month the calendar cannot step past, or long ago, is no filter either (not a 500).
+    for far in ("9999-12", "0001-01", "1999-12"):
+        assert len(await ids(month=far)) == 3, far
 
     page = await client.get("/training", params={"language": "fr", "month": "2027-04"})
     assert '<option value="fr" selected>French</option>' in page.text
@@ -358,6 +361,10 @@ async def test_the_session_calendar_file_and_certificates_keep_their_routes(
     ics = await client.get(f"/training/sessions/{london.id}.ics")
     assert ics.status_code == 200
     assert ics.headers["content-type"] == "text/calendar; charset=utf-8"
+    # Its id is published, so the online session's file leaves out the link (bookers have it).
+    paris = await client.get(f"/training/sessions/{catalogue.shown['paris'].id}.ics")
+    assert paris.status_code == 200
+    assert SECRET_LINK not in paris.content.decode().replace("\r\n ", "")
     # The reserved session's own file is still served to whoever holds its id.
     reserved = await client.get(f"/training/sessions/{catalogue.hidden['member'].id}.ics")
     assert reserved.status_code == 200

@@ -269,3 +269,38 @@ async def test_staff_cancelling_a_session_tells_everyone_booked(
         )
     ).one()
     assert statuses == "CANCELLED"
+
+
+async def test_the_open_calendar_file_leaves_out_the_online_link_the_invitation_carries(
+    gql: GraphQL,
+    make: Factory,
+    train: TrainingFactory,
+    session: AsyncSession,
+    client: httpx.AsyncClient,
+) -> None:
+    link = "https://meet.example/secret-room"
+    start = datetime(2027, 3, 29, 8, 0, tzinfo=UTC)
+    online = await train.session_of(starts_at=start, hours=3, venue=None, online_url=link)
+    member = await make.member()
+    sian = await make.contact(member, email="sian@powys.example", first_name="Siân")
+    await session.commit()
+    # Anyone holding the id (public sessions' ids are published) gets the file, not the link.
+    served = await client.get(f"/training/sessions/{online.id}.ics")
+    assert served.status_code == 200
+    assert link not in served.content.decode().replace("\r\n ", "")
+    anonymous = fields(served.content)
+    assert anonymous["LOCATION"] == "Online"
+    assert "URL" not in anonymous
+    assert "booking confirmation" in anonymous["DESCRIPTION"]
+    # The booked person's invitation carries it.
+    result = await gql(
+        BOOK,
+        {"input": {"sessionId": gid("TrainingSession", online), "contactId": gid("Contact", sian)}},
+        token=await make.token(Role.STAFF),
+    )
+    assert result["data"]["bookTraining"]["userErrors"] == []
+    [confirmed] = await _outbox(session)
+    [attachment] = await _attachments(session, confirmed)
+    invitation = fields(attachment.content)
+    assert (invitation["URL"], invitation["LOCATION"]) == (link, link)
+    assert link in invitation["DESCRIPTION"]

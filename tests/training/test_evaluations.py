@@ -259,7 +259,47 @@ async def test_a_forged_an_expired_or_an_uninvited_link_is_refused(
     assert _codes(error) == [("token", "EXPIRED")]
 
 
+async def test_attendance_marked_long_after_the_end_is_invited_all_the_same(
+    session: AsyncSession, make: Factory, attended: Attended
+) -> None:
+    """The sweep looks back over recently marked attendance as well as recent sessions."""
+    person = await make.contact(await make.member())
+    held = await attended.session_with([person], mark=False)
+    held.starts_at -= timedelta(days=40)
+    held.ends_at -= timedelta(days=40)
+    await session.flush()
+    await attendance.mark_attendance(
+        session, SYSTEM, booking_ids=[attended.bookings[0].id], attended=True
+    )
+
+    assert await _invite(session) == 1
+    assert [m.to_email for m in await _invitations(session)] == [person.email]
+    assert await _invite(session) == 0
+
+
 # -- the certificate that waits -----------------------------------------------------------------
+
+
+async def test_a_certificate_waits_no_longer_once_the_evaluation_expired_unanswered(
+    session: AsyncSession, make: Factory, attended: Attended
+) -> None:
+    held = await attended.session_with([await make.contact(await make.member())])
+    course = await session.get(Course, held.course_id)
+    assert course is not None
+    course.certificate_waits_for_evaluation = True
+    await session.flush()
+    booking = attended.bookings[0]
+    await _invite(session)
+    evaluation = await _evaluation(session, booking)
+    evaluation.invited_at = utcnow() - timedelta(days=evaluations.VALID_DAYS - 1)
+    await session.flush()
+    assert await certificates.issue_for_bookings(session, SYSTEM, [booking.id]) == []
+
+    evaluation.invited_at = utcnow() - timedelta(days=evaluations.VALID_DAYS + 1)
+    await session.flush()
+
+    made = await certificates.issue_for_bookings(session, SYSTEM, [booking.id])
+    assert [c.booking_id for c in made] == [booking.id]
 
 
 async def test_a_course_that_waits_issues_the_certificate_once_the_evaluation_is_in(
@@ -350,7 +390,11 @@ async def test_staff_see_every_evaluation_a_partner_its_own_members_a_member_not
     assert await evaluations.evaluation_summary(
         session, partner, session_id=held.id
     ) == evaluations.EvaluationSummary(
-        invited=2, responses=1, averages=[5.0, 5.0, 4.0, 3.0, 5.0], comments=None
+        # One answer in the partner's view: too few to show averages (they would be Mine's).
+        invited=2,
+        responses=1,
+        averages=[None] * 5,
+        comments=None,
     )
     assert await evaluations.evaluation_summary(session, member, session_id=held.id) is None
     by_course = await evaluations.evaluation_summary(session, SYSTEM, course_id=held.course_id)
@@ -359,6 +403,30 @@ async def test_staff_see_every_evaluation_a_partner_its_own_members_a_member_not
     assert await evaluations.evaluation_summary(
         session, SYSTEM, session_id=empty.id
     ) == evaluations.EvaluationSummary(0, 0, [None] * 5, [])
+
+
+async def test_a_partner_sees_averages_from_three_answers_in_its_view(
+    session: AsyncSession, make: Factory, attended: Attended
+) -> None:
+    wales = await make.partner()
+    theirs = await make.member(partner=wales)
+    people = [await make.contact(theirs) for _ in range(3)]
+    held = await attended.session_with(people)
+    await _invite(session)
+    partner = Principal(PrincipalKind.PARTNER, partner_id=wales.id)
+    for count, booking in enumerate(attended.bookings, start=1):
+        await evaluations.submit_evaluation(
+            session, evaluations.evaluation_token(booking.id), answers=GOOD
+        )
+        seen = await evaluations.evaluation_summary(session, partner, session_id=held.id)
+        assert seen is not None
+        assert seen.responses == count
+        if count < evaluations.MIN_PARTNER_RESPONSES:
+            assert seen.averages == [None] * 5
+        else:
+            assert seen.averages == [5.0, 4.0, 3.0, 4.0, 5.0]
+    staff = await evaluations.evaluation_summary(session, SYSTEM, session_id=held.id)
+    assert staff is not None and staff.averages == [5.0, 4.0, 3.0, 4.0, 5.0]
 
 
 async def test_row_level_security_shows_a_partner_only_its_members_evaluations(

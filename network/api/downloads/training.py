@@ -1,9 +1,8 @@
 """`GET /training/sessions/{id}.ics`: a training session's calendar file.
 
-It needs no token: calendar programs and email clients fetch it without one. It is a
-capability URL: the id is a random UUID that only people shown the session (through the scoped
-API, or in their invitation email) learn, and the file holds only what an invitation holds
-(course, times, place, online link). An unknown id is a 404.
+It needs no token: calendar programs and email clients fetch it without one. Public sessions'
+ids are published in the catalogue, so the file holds the course, times and place but never
+the online link (that is in the booked person's invitation). An unknown id is a 404.
 """
 
 from __future__ import annotations

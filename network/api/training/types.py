@@ -9,12 +9,13 @@ from typing import Any
 
 import strawberry
 
-from network.api.contacts.types import Contact
+from network.api.contacts.types import Contact, load_contact
 from network.api.core.context import AnyInfo
 from network.api.core.errors import as_argument_error, page_size
 from network.api.core.relay import Connection, Node, connection_from_page, connection_from_rows
 from network.api.members.types import Member, load_member
 from network.api.programme.types import Cohort, load_cohort
+from network.auth.principal import PrincipalKind
 from network.db import utcnow
 from network.kit.errors import DomainError
 from network.kit.ids import to_global_id
@@ -102,7 +103,8 @@ class EvaluationSummary:
         "materials, practice, overall."
     )
     averages: list[float | None] = strawberry.field(
-        description="The average answer (1-5) to each question; null with no answers."
+        description="The average answer (1-5) to each question; null with no answers (for a "
+        "partner, with fewer than 3 answers in its view)."
     )
     comments: list[str] | None = strawberry.field(
         description="The comments received, oldest first (staff only; null for others)."
@@ -330,8 +332,15 @@ class Booking(Node):
             walk_in=row.walk_in,
         )
 
-    @strawberry.field(description="Who is booked.")
-    def contact(self) -> Contact:
+    @strawberry.field(
+        description="Who is booked; null for a member contact who booked a colleague (a "
+        "member contact reads only its own contact)."
+    )
+    async def contact(self, info: AnyInfo) -> Contact | None:
+        if info.context.principal.kind is PrincipalKind.MEMBER:
+            # The joined row is read through the bookings scope; a member contact may read
+            # only itself, so its colleagues' contacts go through the contacts scope.
+            return await load_contact(info, self.contact_row.contact_id)
         return Contact.from_row(unprefixed(self.contact_row, CONTACT_PREFIX))
 
     @strawberry.field(description="The session booked.")

@@ -194,10 +194,12 @@ def _session_view(
 
 
 def _month(value: str | None) -> date | None:
+    """The month asked for ("2027-03"); None (any month) for nonsense or a far-off year."""
     try:
-        return datetime.strptime(value or "", "%Y-%m").date()
+        month = datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
         return None
+    return month if 2000 <= month.year <= 9998 else None
 
 
 def _month_options(now: datetime, say: Say) -> list[tuple[str, str]]:

@@ -91,7 +91,7 @@ async def test_a_member_contact_books_itself_and_a_colleague(
     assert theirs["data"]["bookTraining"]["userErrors"] == []
     assert booking["status"] == "WAITLISTED"
     assert booking["waitlistPosition"] == 1
-    assert booking["contact"]["email"] == "gareth@powys.example"
+    assert booking["contact"] is None  # a member contact reads only its own contact
     # Booked by the member contact's user, audited, and Gareth is owed the waiting-list email.
     row = (
         await session.scalars(select(Booking).where(Booking.contact_id == council.gareth.id))
@@ -178,13 +178,45 @@ async def test_sees_its_own_bookings_and_those_it_made_not_every_colleagues(
     await gql(BOOK, _book(run, council.gareth), token=token)
     body = await gql(BOOKINGS, token=token)
     seen = {
-        (e["node"]["contact"]["email"], e["node"]["status"], e["node"]["waitlistPosition"])
+        (
+            (e["node"]["contact"] or {}).get("email"),
+            e["node"]["status"],
+            e["node"]["waitlistPosition"],
+        )
         for e in body["data"]["bookings"]["edges"]
     }
     assert seen == {
         ("sian@powys.example", "WAITLISTED", 1),
-        ("gareth@powys.example", "WAITLISTED", 2),
+        (None, "WAITLISTED", 2),  # Gareth's, which it made: his contact is not its to read
     }
+
+
+CONTACT_DETAILS = """
+{ bookings(first: 50) { edges { node {
+    contact { email jobTitle archivedAt emailOptOuts }
+} } } }
+"""
+
+
+async def test_a_colleagues_contact_is_not_read_through_the_booking(
+    gql: GraphQL, make: Factory, train: TrainingFactory
+) -> None:
+    """A member contact may read its colleagues' rows since 0014, but not through a booking:
+    the booking's contact goes through the contacts scope (itself only)."""
+    council, token = await _council(make)
+    run = await train.session_of(capacity=5)
+    await gql(BOOK, _book(run, council.sian), token=token)
+    await gql(BOOK, _book(run, council.gareth), token=token)
+    body = await gql(CONTACT_DETAILS, token=token)
+    assert "errors" not in body
+    contacts = [e["node"]["contact"] for e in body["data"]["bookings"]["edges"]]
+    assert len(contacts) == 2
+    assert None in contacts
+    assert [c["email"] for c in contacts if c is not None] == ["sian@powys.example"]
+    # Staff still read every booked contact.
+    staff = await gql(CONTACT_DETAILS, token=await make.token(Role.STAFF))
+    emails = {e["node"]["contact"]["email"] for e in staff["data"]["bookings"]["edges"]}
+    assert emails == {"sian@powys.example", "gareth@powys.example"}
 
 
 async def test_cancels_its_own_and_those_it_made_and_the_first_waiting_is_promoted(
