@@ -197,6 +197,12 @@ class CancelTrainingSessionInput:
     reason: str = strawberry.field(description="Told to everyone booked.")
 
 
+async def _booking_payload(info: AnyInfo, result: Any, errors: list[UserError]) -> BookingPayload:
+    """The payload of a mutation on one booking: the booking as the caller sees it."""
+    booking = await load_booking(info, result.id) if result is not None else None
+    return BookingPayload(booking=booking, user_errors=errors)
+
+
 async def _bookings(info: AnyInfo, result: list[Any] | None) -> list[Booking] | None:
     """The changed bookings as the caller now sees them, in one load."""
     if result is None:
@@ -332,8 +338,7 @@ class TrainingMutation:
             ),
             input=input,
         )
-        booking = await load_booking(info, result.id) if result is not None else None
-        return BookingPayload(booking=booking, user_errors=errors)
+        return await _booking_payload(info, result, errors)
 
     @strawberry.mutation(
         description="Cancel a booking; a freed seat goes to the first on the waiting list."
@@ -346,8 +351,7 @@ class TrainingMutation:
             ),
             input=input,
         )
-        booking = await load_booking(info, result.id) if result is not None else None
-        return BookingPayload(booking=booking, user_errors=errors)
+        return await _booking_payload(info, result, errors)
 
     @strawberry.mutation(
         description="Record ATTENDED (or NO_SHOW) on bookings of a started session (a waitlisted "
@@ -403,8 +407,7 @@ class TrainingMutation:
             ),
             input=input,
         )
-        booking = await load_booking(info, result.id) if result is not None else None
-        return BookingPayload(booking=booking, user_errors=errors)
+        return await _booking_payload(info, result, errors)
 
     @strawberry.mutation(
         description="Confirm a booking from the waiting list now (staff); refused when no seat "
@@ -421,8 +424,7 @@ class TrainingMutation:
             ),
             input=input,
         )
-        booking = await load_booking(info, result.id) if result is not None else None
-        return BookingPayload(booking=booking, user_errors=errors)
+        return await _booking_payload(info, result, errors)
 
     @strawberry.mutation(
         description="Book several contacts onto a session at once, all or nothing: CONFIRMED "
